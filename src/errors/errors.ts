@@ -1,0 +1,137 @@
+/**
+ * One error hierarchy for the whole package (manifest contract §8). Every error has a
+ * stable `code`, chains its `cause`, and is recognised by a brand rather than
+ * `instanceof`, so two copies of the package still agree on what an Inlet error is.
+ */
+
+const BRAND = Symbol.for('inlet.error');
+
+export type ErrorCode =
+  | 'E_CONFIG'
+  | 'E_AUTH'
+  | 'E_FORBIDDEN'
+  | 'E_NOT_FOUND'
+  | 'E_RATE_LIMIT'
+  | 'E_CLIENT'
+  | 'E_SERVER'
+  | 'E_NETWORK'
+  | 'E_TIMEOUT'
+  | 'E_RESPONSE'
+  | 'E_PAGINATION';
+
+/** Where a failure happened; every field is already redacted. */
+export interface ErrorContext {
+  method?: string;
+  /** Redacted URL. */
+  url?: string;
+  status?: number;
+  /** The provider's request id header (x-github-request-id, x-request-id …). */
+  requestId?: string;
+  /** First 1 KiB of the response body, redacted. */
+  body?: string;
+  /** The manifest kind being read, when known. */
+  kind?: string;
+  cause?: unknown;
+}
+
+export class InletError extends Error {
+  readonly [BRAND] = true;
+  readonly code: ErrorCode;
+  readonly method?: string;
+  readonly url?: string;
+  readonly status?: number;
+  readonly requestId?: string;
+  readonly body?: string;
+  kind?: string;
+
+  constructor(code: ErrorCode, message: string, context: ErrorContext = {}) {
+    super(message, context.cause === undefined ? undefined : { cause: context.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.method = context.method;
+    this.url = context.url;
+    this.status = context.status;
+    this.requestId = context.requestId;
+    this.body = context.body;
+    this.kind = context.kind;
+  }
+
+  /** The CLI's one-line form: code, kind, method, URL, status, then the cause. */
+  toLine(): string {
+    const parts: string[] = [this.code];
+    if (this.kind) parts.push(this.kind);
+    if (this.method) parts.push(this.method);
+    if (this.url) parts.push(this.url);
+    if (this.status !== undefined) parts.push(String(this.status));
+    return `${parts.join(' ')}: ${this.message}`;
+  }
+}
+
+/** Brand guard: true for any Inlet error, optionally of one `code`. */
+export function isInletError(value: unknown, code?: ErrorCode): value is InletError {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as Record<symbol, unknown>)[BRAND] === true &&
+    (code === undefined || (value as InletError).code === code)
+  );
+}
+
+export class ConfigError extends InletError {
+  constructor(message: string, context?: ErrorContext) {
+    super('E_CONFIG', message, context);
+  }
+}
+export class AuthenticationError extends InletError {
+  constructor(message: string, context?: ErrorContext) {
+    super('E_AUTH', message, context);
+  }
+}
+export class PermissionError extends InletError {
+  constructor(message: string, context?: ErrorContext) {
+    super('E_FORBIDDEN', message, context);
+  }
+}
+export class NotFoundError extends InletError {
+  constructor(message: string, context?: ErrorContext) {
+    super('E_NOT_FOUND', message, context);
+  }
+}
+export class RateLimitError extends InletError {
+  /** How long the server asked us to wait, in ms, when known. */
+  readonly waitMs?: number;
+  constructor(message: string, context?: ErrorContext & { waitMs?: number }) {
+    super('E_RATE_LIMIT', message, context);
+    this.waitMs = context?.waitMs;
+  }
+}
+export class ClientError extends InletError {
+  constructor(message: string, context?: ErrorContext) {
+    super('E_CLIENT', message, context);
+  }
+}
+export class ServerError extends InletError {
+  constructor(message: string, context?: ErrorContext) {
+    super('E_SERVER', message, context);
+  }
+}
+export class NetworkError extends InletError {
+  constructor(message: string, context?: ErrorContext) {
+    super('E_NETWORK', message, context);
+  }
+}
+export class TimeoutError extends InletError {
+  constructor(message: string, context?: ErrorContext) {
+    super('E_TIMEOUT', message, context);
+  }
+}
+export class ResponseError extends InletError {
+  constructor(message: string, context?: ErrorContext) {
+    super('E_RESPONSE', message, context);
+  }
+}
+export class PaginationError extends InletError {
+  constructor(message: string, context?: ErrorContext) {
+    super('E_PAGINATION', message, context);
+  }
+}
