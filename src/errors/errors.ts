@@ -37,8 +37,8 @@ export interface ErrorContext {
 export class InletError extends Error {
   readonly [BRAND] = true;
   readonly code: ErrorCode;
-  readonly method?: string;
-  readonly url?: string;
+  method?: string;
+  url?: string;
   readonly status?: number;
   readonly requestId?: string;
   readonly body?: string;

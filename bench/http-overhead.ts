@@ -1,0 +1,82 @@
+/**
+ * bench/http-overhead: requests per second of `createClient().get` against raw
+ * `undici.request` on the same loopback server, in one process, printed as a ratio.
+ * Target: >= 0.85 of raw undici. A benchmark, not a test: these machines are shared.
+ *
+ * Run: npm run bench   (options: --requests N --concurrency N --rounds N)
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseArgs } from 'node:util';
+import { Agent, request } from 'undici';
+import { createClient } from '../src/index.js';
+
+const { values } = parseArgs({
+  options: {
+    requests: { type: 'string', default: '20000' },
+    concurrency: { type: 'string', default: '16' },
+    rounds: { type: 'string', default: '5' },
+  },
+});
+const total = Number(values.requests);
+const concurrency = Number(values.concurrency);
+const rounds = Number(values.rounds);
+
+// A typical API page: 30 small records, ~3 KB of JSON.
+const page = JSON.stringify(
+  Array.from({ length: 30 }, (_, i) => ({
+    id: i,
+    name: `item-${i}`,
+    updated_at: '2026-01-01T00:00:00Z',
+    ok: true,
+  })),
+);
+const server = createServer((_req, res) => {
+  res.writeHead(200, { 'content-type': 'application/json', 'x-ratelimit-remaining': '4999' });
+  res.end(page);
+});
+await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+async function run(one: () => Promise<unknown>): Promise<number> {
+  let left = total;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (left-- > 0) await one();
+    }),
+  );
+  return total / ((performance.now() - started) / 1000);
+}
+
+const agent = new Agent({ connections: concurrency * 2 });
+const raw = () =>
+  request(`${base}/items`, { dispatcher: agent, headers: { accept: 'application/json' } }).then((r) =>
+    r.body.json(),
+  );
+const client = createClient({
+  baseUrl: base,
+  concurrency,
+  dispatcher: new Agent({ connections: concurrency * 2 }),
+});
+const viaClient = () => client.get('/items');
+
+// Warm both paths (JIT, connection pools), then interleave rounds so drift hits both alike.
+await run(raw);
+await run(viaClient);
+const rawRates: number[] = [];
+const clientRates: number[] = [];
+for (let i = 0; i < rounds; i++) {
+  rawRates.push(await run(raw));
+  clientRates.push(await run(viaClient));
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const rawRps = median(rawRates);
+const clientRps = median(clientRates);
+console.log(`raw undici.request : ${rawRps.toFixed(0)} req/s (median of ${rounds} rounds of ${total})`);
+console.log(`createClient().get : ${clientRps.toFixed(0)} req/s`);
+console.log(`ratio              : ${(clientRps / rawRps).toFixed(3)} (target >= 0.85)`);
+
+await client.close();
+await agent.close();
+server.close();

@@ -1,0 +1,62 @@
+import { Command, CommanderError } from 'commander';
+import { isInletError } from '../errors/errors.js';
+import { runDemo } from './demo.js';
+import { packageInfo } from './package-info.js';
+
+/** Where the CLI writes; injected so tests capture output without spawning a process. */
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+const defaultIo: CliIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+};
+
+/**
+ * Run the `inlet` command line; resolves to the exit code instead of exiting, so it can be tested in-process.
+ * Every failure prints one line first (`E_CODE …: cause`) and gives a non-zero code.
+ */
+export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<number> {
+  const program = new Command('inlet')
+    .description('Declarative, robust API integrations')
+    .version(packageInfo().version, '-V, --version')
+    .option('--log-level <level>', 'trace|debug|info|warn|error|silent', 'info')
+    .option('--log-format <format>', 'json|pretty (pretty on a terminal, JSON otherwise)')
+    .option('--verbose', 'print body excerpts and stacks with errors')
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+
+  program
+    .command('demo')
+    .description('run an offline demo: a faulty, rate-limited loopback API read completely and correctly')
+    .option('--items <n>', 'records per endpoint', '200')
+    .option('--fault-rate <r>', 'share of responses faulted', '0.15')
+    .action(async (options: { items: string; faultRate: string }) => {
+      const globals = program.opts<{ logLevel: string; logFormat?: 'json' | 'pretty' }>();
+      await runDemo({
+        items: Number(options.items),
+        faultRate: Number(options.faultRate),
+        logLevel: globals.logLevel,
+        logFormat: globals.logFormat,
+        out: io.stdout,
+      });
+    });
+
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    const verbose = program.opts<{ verbose?: boolean }>().verbose;
+    if (isInletError(error)) {
+      io.stderr(`${error.toLine()}\n`);
+      if (verbose && error.body) io.stderr(`body: ${error.body}\n`);
+    } else {
+      io.stderr(`E_INTERNAL: ${error instanceof Error ? error.message : String(error)}\n`);
+    }
+    if (verbose && error instanceof Error && error.stack) io.stderr(`${error.stack}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,58 @@
+import type { HttpRequest, Policy } from '../types.js';
+import type { Auth } from './auth.js';
+
+/** Headers that carry credentials and never leave the trusted origin. */
+const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie']);
+/** Shorter secrets are not matched inside header values: too likely to hit innocent text. */
+const MIN_SECRET_LENGTH = 4;
+
+interface AuthPolicyOptions {
+  /** The origin of `baseUrl`: the only origin that ever receives credentials (manifest §3). */
+  origin: string;
+  /** Read on every request, so credentials can be replaced on a live client. */
+  getAuth: () => Auth;
+}
+
+/**
+ * Attaches credentials only to requests whose URL origin is `origin`, and sets `credentialKey`
+ * to the credential's fingerprint. Requests to any other origin (cross-origin redirects,
+ * next-page links) lose `authorization`, `proxy-authorization`, `cookie`, and any header or
+ * query parameter carrying one of the credential's secrets (an apiKey echoed in a next link).
+ * A 401 from the trusted origin is retried once when `auth.refresh` returns true; otherwise
+ * the 401 is returned unchanged for the client to map to AuthenticationError. A 401 means the
+ * request was rejected before processing, so the retry is safe for any method.
+ * @example const handler = compose(redirectPolicy(r), authPolicy({ origin: baseUrl, getAuth: () => auth }))(transport);
+ */
+export function authPolicy(options: AuthPolicyOptions): Policy {
+  const trusted = new URL(options.origin).origin;
+  return (next) => async (req) => {
+    if (req.url.origin !== trusted) return next(withoutCredentials(req, options.getAuth()));
+    const auth = options.getAuth();
+    const sent = await authorize(auth, req);
+    const res = await next(sent);
+    if (res.status !== 401 || !auth.refresh) return res;
+    if (!(await auth.refresh(sent))) return res;
+    return next(await authorize(auth, req));
+  };
+}
+
+async function authorize(auth: Auth, req: HttpRequest): Promise<HttpRequest> {
+  const applied = await auth.apply(req);
+  return { ...applied, credentialKey: auth.fingerprint() };
+}
+
+function withoutCredentials(req: HttpRequest, auth: Auth): HttpRequest {
+  const secrets = [...auth.secrets()].filter((s): s is string => typeof s === 'string' && s.length > 0);
+  const long = secrets.filter((s) => s.length >= MIN_SECRET_LENGTH);
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (!CREDENTIAL_HEADERS.has(name) && !long.some((s) => value.includes(s))) headers[name] = value;
+  }
+  let url = req.url;
+  const leaked = [...url.searchParams].filter(([, value]) => secrets.includes(value)).map(([name]) => name);
+  if (leaked.length > 0) {
+    url = new URL(url);
+    for (const name of leaked) url.searchParams.delete(name);
+  }
+  return { ...req, url, headers, credentialKey: undefined };
+}

@@ -1,0 +1,355 @@
+import { Agent, type Dispatcher } from 'undici';
+import { ConfigError, isInletError } from '../errors/errors.js';
+import { type Auth, authPolicy, noAuth } from './auth/index.js';
+import { type Clock, type Random, systemClock } from './clock.js';
+import { concurrencyPolicy } from './concurrency.js';
+import { parseDuration } from './duration.js';
+import { type Logger, logEvents } from './log.js';
+import { observePolicy } from './observe.js';
+import {
+  createPaginator,
+  type Page,
+  type PageRequest,
+  type PaginateSpec,
+  readChain,
+  type Selector,
+} from './pagination/index.js';
+import { rateBudgetPolicy } from './rate-budget.js';
+import { Redactor } from './redact.js';
+import { redirectPolicy } from './redirect.js';
+import { decodeJson, errorForResponse } from './response.js';
+import { type RetryOptions, retryPolicy } from './retry.js';
+import { createTransport } from './transport.js';
+import {
+  compose,
+  type EventSink,
+  type Handler,
+  type HttpEvent,
+  type HttpRequest,
+  type HttpResponse,
+} from './types.js';
+
+type Duration = number | string;
+export type QueryValue =
+  | string
+  | number
+  | boolean
+  | null
+  | undefined
+  | ReadonlyArray<string | number | boolean>;
+
+export interface ClientOptions {
+  /** Every relative path is resolved against it; credentials go only to its origin. */
+  baseUrl: string;
+  /** @default noAuth() */
+  auth?: Auth;
+  /** Sent with every request to `baseUrl`'s origin. */
+  headers?: Record<string, string>;
+  /** Proactive budget per (origin, credential), adapting to the server's headers. @default adaptive only */
+  rateLimit?: {
+    requests?: number;
+    per?: Duration;
+    headers?: { remaining: string; reset: string };
+  };
+  /** `false` disables retries. @default { attempts: 6, backoff: { initial: 500ms, max: 60s }, maxWait: 15m } */
+  retry?:
+    | (Omit<RetryOptions, 'backoff' | 'maxWait'> & {
+        backoff?: { initial: Duration; max: Duration };
+        maxWait?: Duration;
+      })
+    | false;
+  /** Per request: wait for headers, and for each gap in the body. @default 30s */
+  timeout?: Duration;
+  /** Requests in flight for this client. @default 8 */
+  concurrency?: number;
+  /** @default 50 MiB */
+  maxResponseSize?: number;
+  /** Allow `http://` to a host that is not loopback. @default false */
+  allowInsecure?: boolean;
+  /** @default 5 */
+  maxRedirects?: number;
+  logger?: Logger;
+  onEvent?: EventSink;
+  clock?: Clock;
+  random?: Random;
+  /** @default a new undici Agent owned (and closed) by the client */
+  dispatcher?: Dispatcher;
+}
+
+export interface RequestOptions {
+  method?: string;
+  query?: Record<string, QueryValue>;
+  headers?: Record<string, string>;
+  /** JSON-encoded unless a string or bytes. */
+  body?: unknown;
+  /** Retry a POST/PATCH (only idempotent methods are retried otherwise). */
+  retry?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface ClientResponse<T = unknown> {
+  status: number;
+  headers: Record<string, string>;
+  data: T;
+  /** The redacted final URL. */
+  url: string;
+}
+
+export interface PaginateOptions extends Omit<RequestOptions, 'retry'> {
+  /** @default { type: 'none' } */
+  paginate?: PaginateSpec;
+  /** The records of a page: a selector function or a path such as `.items`. @default the body */
+  records?: Selector | string;
+  /** @default 10000 */
+  maxPages?: number;
+  /** Names the chain in warnings. */
+  kind?: string;
+}
+
+export interface Client {
+  request<T = unknown>(path: string, options?: RequestOptions): Promise<ClientResponse<T>>;
+  get<T = unknown>(path: string, options?: Omit<RequestOptions, 'method'>): Promise<ClientResponse<T>>;
+  post<T = unknown>(path: string, options?: Omit<RequestOptions, 'method'>): Promise<ClientResponse<T>>;
+  put<T = unknown>(path: string, options?: Omit<RequestOptions, 'method'>): Promise<ClientResponse<T>>;
+  patch<T = unknown>(path: string, options?: Omit<RequestOptions, 'method'>): Promise<ClientResponse<T>>;
+  delete<T = unknown>(path: string, options?: Omit<RequestOptions, 'method'>): Promise<ClientResponse<T>>;
+  /** Pages of a paginated read, as an async iterator. */
+  pages(path: string, options?: PaginateOptions): AsyncGenerator<Page>;
+  /** Records of a paginated read, page by page, as an async iterator. */
+  paginate<T = Record<string, unknown>>(path: string, options?: PaginateOptions): AsyncGenerator<T>;
+  /** Replace the credentials of a live client; the next request uses them. */
+  setAuth(auth: Auth): void;
+  /** Scrubs this client's secrets from any text. */
+  readonly redactor: Redactor;
+  readonly baseUrl: URL;
+  close(): Promise<void>;
+}
+
+const DEFAULT_MAX_RESPONSE = 50 * 1024 * 1024;
+
+/**
+ * An HTTP client for one API, correct by default: retries with backoff, Retry-After and
+ * rate-limit resets honoured, a rate budget, bounded concurrency, credentials only to
+ * `baseUrl`'s origin, typed errors with secrets redacted.
+ * @example
+ * const gh = createClient({ baseUrl: 'https://api.github.com', auth: bearerAuth(token) });
+ * for await (const repo of gh.paginate('/orgs/acme/repos', { paginate: { type: 'link' } })) console.log(repo.name);
+ */
+export function createClient(options: ClientOptions): Client {
+  const baseUrl = parseBaseUrl(options.baseUrl, options.allowInsecure ?? false);
+  const clock = options.clock ?? systemClock;
+  const random = options.random ?? Math.random;
+  const redactor = new Redactor();
+  let auth = options.auth ?? noAuth();
+  redactor.track(() => auth.secrets());
+
+  const sinks: EventSink[] = [];
+  if (options.logger) sinks.push(logEvents(options.logger, redactor));
+  if (options.onEvent) sinks.push(options.onEvent);
+  const onEvent = (event: HttpEvent) => {
+    for (const sink of sinks) sink(event);
+  };
+
+  const ownsDispatcher = !options.dispatcher;
+  const dispatcher =
+    options.dispatcher ?? new Agent({ connections: Math.max(options.concurrency ?? 8, 1) * 2 });
+  const transport = createTransport({
+    dispatcher,
+    timeout: parseDuration(options.timeout ?? '30s', 'timeout'),
+    maxResponseSize: options.maxResponseSize ?? DEFAULT_MAX_RESPONSE,
+    redactor,
+  });
+  const retry = options.retry === false ? { attempts: 1 } : (options.retry ?? {});
+  const handler: Handler = compose(
+    redirectPolicy({ maxRedirects: options.maxRedirects ?? 5, redactor }),
+    retryPolicy({
+      attempts: retry.attempts,
+      statuses: retry.statuses,
+      backoff: retry.backoff && {
+        initial: parseDuration(retry.backoff.initial, 'retry.backoff.initial'),
+        max: parseDuration(retry.backoff.max, 'retry.backoff.max'),
+      },
+      maxWait: retry.maxWait === undefined ? undefined : parseDuration(retry.maxWait, 'retry.maxWait'),
+      clock,
+      random,
+      onEvent,
+    }),
+    authPolicy({ origin: baseUrl.origin, getAuth: () => auth }),
+    rateBudgetPolicy({
+      requests: options.rateLimit?.requests,
+      per:
+        options.rateLimit?.per === undefined
+          ? undefined
+          : parseDuration(options.rateLimit.per, 'rateLimit.per'),
+      headers: options.rateLimit?.headers,
+      clock,
+      onEvent,
+    }),
+    concurrencyPolicy(options.concurrency ?? 8),
+    observePolicy(onEvent, clock),
+  )(transport);
+
+  const defaultHeaders = lowerCaseKeys(options.headers ?? {});
+
+  async function send(req: HttpRequest): Promise<HttpResponse> {
+    let res: HttpResponse;
+    try {
+      res = await handler(req);
+    } catch (error) {
+      throw scrub(error, req, redactor);
+    }
+    const failure = errorForResponse(res, redactor, clock.now());
+    if (failure) throw failure;
+    return res;
+  }
+
+  function build(path: string, o: RequestOptions): HttpRequest {
+    const url = resolveUrl(baseUrl, path);
+    appendQuery(url, o.query);
+    const headers: Record<string, string> = {
+      'user-agent': 'inlet',
+      accept: 'application/json',
+      ...(url.origin === baseUrl.origin ? defaultHeaders : {}),
+      ...lowerCaseKeys(o.headers ?? {}),
+    };
+    let body: string | Uint8Array | undefined;
+    if (o.body !== undefined) {
+      if (typeof o.body === 'string' || o.body instanceof Uint8Array) body = o.body;
+      else {
+        body = JSON.stringify(o.body);
+        headers['content-type'] ??= 'application/json';
+      }
+    }
+    return {
+      method: (o.method ?? 'GET').toUpperCase(),
+      url,
+      headers,
+      body,
+      retry: o.retry,
+      signal: o.signal,
+    };
+  }
+
+  async function request<T>(path: string, o: RequestOptions = {}): Promise<ClientResponse<T>> {
+    const res = await send(build(path, o));
+    return {
+      status: res.status,
+      headers: res.headers,
+      data: decodeJson(res, redactor) as T,
+      url: redactor.url(res.request.url),
+    };
+  }
+
+  async function* pages(path: string, o: PaginateOptions = {}): AsyncGenerator<Page> {
+    const first = build(path, o);
+    const paginator = createPaginator(o.paginate ?? { type: 'none' });
+    yield* readChain({
+      first: { method: first.method, url: first.url, headers: first.headers, body: o.body },
+      paginator,
+      records: o.records,
+      maxPages: o.maxPages,
+      kind: o.kind,
+      onEvent,
+      signal: o.signal,
+      fetchPage: async (page: PageRequest, signal?: AbortSignal) => {
+        const req = build(page.url.href, {
+          ...o,
+          method: page.method,
+          query: undefined,
+          signal: signal ?? o.signal,
+        });
+        req.headers = { ...req.headers, ...lowerCaseKeys(page.headers ?? {}) };
+        const res = await send(req);
+        return {
+          url: res.request.url,
+          status: res.status,
+          headers: res.headers,
+          body: decodeJson(res, redactor),
+        };
+      },
+    });
+  }
+
+  async function* paginate<T>(path: string, o: PaginateOptions = {}): AsyncGenerator<T> {
+    for await (const page of pages(path, o)) yield* page.records as T[];
+  }
+
+  const method =
+    (m: string) =>
+    <T>(path: string, o: Omit<RequestOptions, 'method'> = {}) =>
+      request<T>(path, { ...o, method: m });
+
+  return {
+    request,
+    get: method('GET'),
+    post: method('POST'),
+    put: method('PUT'),
+    patch: method('PATCH'),
+    delete: method('DELETE'),
+    pages,
+    paginate,
+    setAuth(next) {
+      auth = next;
+    },
+    redactor,
+    baseUrl,
+    async close() {
+      if (ownsDispatcher) await dispatcher.close();
+    },
+  };
+}
+
+const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/;
+
+function parseBaseUrl(value: string, allowInsecure: boolean): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`baseUrl: "${value}" is not an absolute URL`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ConfigError(`baseUrl: protocol ${url.protocol} is not supported (use https://)`);
+  }
+  if (url.protocol === 'http:' && !LOOPBACK.test(url.hostname) && !allowInsecure) {
+    throw new ConfigError(
+      `baseUrl: plain http:// to ${url.hostname} is refused: credentials would cross the network in clear text (use https://, or set allowInsecure: true)`,
+    );
+  }
+  if (!url.pathname.endsWith('/')) url.pathname += '/';
+  return url;
+}
+
+/** `/orgs/x` and `orgs/x` are both relative to baseUrl's path (so GitHub Enterprise's `/api/v3` prefix holds). */
+function resolveUrl(baseUrl: URL, path: string): URL {
+  if (/^https?:\/\//i.test(path)) return new URL(path);
+  return new URL(path.replace(/^\/+/, ''), baseUrl);
+}
+
+function appendQuery(url: URL, query: Record<string, QueryValue> | undefined): void {
+  if (!query) return;
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined || value === null) continue;
+    if (Array.isArray(value)) for (const v of value) url.searchParams.append(key, String(v));
+    else url.searchParams.set(key, String(value));
+  }
+}
+
+function lowerCaseKeys(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) out[k.toLowerCase()] = v;
+  return out;
+}
+
+/**
+ * Errors from the policies are redacted already; this is the last net for text from a lower
+ * layer, and fills in the redacted URL on errors raised before a response existed.
+ */
+function scrub(error: unknown, req: HttpRequest, redactor: Redactor): unknown {
+  if (isInletError(error)) {
+    error.method ??= req.method;
+    error.url ??= redactor.url(req.url);
+  }
+  if (error instanceof Error) error.message = redactor.text(error.message);
+  return error;
+}

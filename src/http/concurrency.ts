@@ -1,0 +1,66 @@
+import { ConfigError } from '../errors/errors.js';
+import type { Policy } from './types.js';
+
+interface Waiter {
+  grant: () => void;
+}
+
+/** Counting semaphore with a FIFO queue; a freed slot passes straight to the oldest waiter so none is overtaken. */
+class Semaphore {
+  #free: number;
+  readonly #queue: Waiter[] = [];
+
+  constructor(limit: number) {
+    this.#free = limit;
+  }
+
+  /** Resolves once a slot is held; rejects with the signal's reason (and leaves the queue) when aborted first. */
+  acquire(signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.#free > 0 && this.#queue.length === 0) {
+      this.#free--;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => {
+        const index = this.#queue.indexOf(waiter);
+        if (index >= 0) this.#queue.splice(index, 1);
+        reject(signal?.reason);
+      };
+      const waiter: Waiter = {
+        grant: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+      };
+      this.#queue.push(waiter);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  release(): void {
+    const waiter = this.#queue.shift();
+    if (waiter) waiter.grant();
+    else this.#free++;
+  }
+}
+
+/**
+ * At most `limit` requests in flight through this policy; the rest queue in arrival order. A slot is
+ * freed when the request settles either way; a request aborted while queued is rejected and dequeued.
+ * @example compose(concurrencyPolicy(8))(transport)
+ */
+export function concurrencyPolicy(limit: number): Policy {
+  if (!Number.isInteger(limit) || limit < 1) {
+    throw new ConfigError(`concurrency: ${limit} is not a positive whole number`);
+  }
+  const semaphore = new Semaphore(limit);
+  return (next) => async (req) => {
+    await semaphore.acquire(req.signal);
+    try {
+      return await next(req);
+    } finally {
+      semaphore.release();
+    }
+  };
+}

@@ -1,0 +1,220 @@
+import { describe, expect, it } from 'vitest';
+import { isInletError } from '../errors/errors.js';
+import { VirtualClock } from '../testing/virtual-clock.js';
+import { systemClock } from './clock.js';
+import { type RateBudgetOptions, rateBudgetPolicy } from './rate-budget.js';
+import type { Handler, HttpEvent, HttpRequest, HttpResponse } from './types.js';
+
+type Reply = { status?: number; headers?: Record<string, string> };
+interface Sent {
+  path: string;
+  origin: string;
+  credential?: string;
+  at: number;
+}
+
+/** A fake transport answering through `reply`, recording what was sent and when (on the clock). */
+function setup(
+  options: Omit<RateBudgetOptions, 'clock'> = {},
+  reply: (req: HttpRequest) => Reply | Promise<Reply> = () => ({}),
+) {
+  const clock = new VirtualClock();
+  const start = clock.now();
+  const sent: Sent[] = [];
+  const events: HttpEvent[] = [];
+  const next: Handler = async (req) => {
+    sent.push({
+      path: req.url.pathname,
+      origin: req.url.origin,
+      credential: req.credentialKey,
+      at: clock.now(),
+    });
+    const { status = 200, headers = {} } = await reply(req);
+    return { status, headers, body: new Uint8Array(), request: req } satisfies HttpResponse;
+  };
+  const handler = rateBudgetPolicy({ ...options, clock, onEvent: (e) => events.push(e) })(next);
+  const offsets = (path?: RegExp) => sent.filter((s) => !path || path.test(s.path)).map((s) => s.at - start);
+  return { clock, start, sent, events, handler, offsets };
+}
+
+function req(path: string, extra: Partial<HttpRequest> = {}): HttpRequest {
+  const url = path.startsWith('http') ? new URL(path) : new URL(`https://api.example.com${path}`);
+  return { method: 'GET', url, headers: {}, ...extra };
+}
+
+describe('rateBudgetPolicy', () => {
+  it('lets a full bucket through at once, then spaces the rest at the refill rate', async () => {
+    const { handler, offsets, events } = setup({ requests: 10, per: 1000 });
+    await Promise.all(Array.from({ length: 15 }, (_, i) => handler(req(`/${i}`))));
+    expect(offsets()).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 100, 200, 300, 400, 500]);
+    expect(events).toHaveLength(5);
+    expect(events[0]).toEqual({
+      type: 'rate-limit-wait',
+      origin: 'https://api.example.com',
+      waitMs: 100,
+      reason: 'rate budget 10/1000ms',
+    });
+  });
+
+  it('refills continuously while idle', async () => {
+    const { handler, offsets, clock } = setup({ requests: 10, per: 1000 });
+    await Promise.all(Array.from({ length: 10 }, (_, i) => handler(req(`/a${i}`))));
+    clock.advance(450);
+    await Promise.all(Array.from({ length: 6 }, (_, i) => handler(req(`/b${i}`))));
+    expect(offsets(/b/)).toEqual([450, 450, 450, 450, 500, 600]);
+  });
+
+  it('keeps separate buckets per credential and per origin', async () => {
+    const { handler, sent, start } = setup({ requests: 2, per: 1000 });
+    await Promise.all([
+      ...['/a1', '/a2', '/a3'].map((p) => handler(req(p, { credentialKey: 'alice' }))),
+      ...['/b1', '/b2', '/b3'].map((p) => handler(req(p, { credentialKey: 'bob' }))),
+      ...['/c1', '/c2'].map((p) => handler(req(`https://other.example.com${p}`, { credentialKey: 'alice' }))),
+    ]);
+    const at = Object.fromEntries(sent.map((s) => [s.path, s.at - start]));
+    expect(at).toEqual({
+      '/a1': 0,
+      '/a2': 0,
+      '/a3': 500,
+      '/b1': 0,
+      '/b2': 0,
+      '/b3': 500,
+      '/c1': 0,
+      '/c2': 0,
+    });
+  });
+
+  it('blocks a key until the reset once the server reports remaining 0 (adaptive only)', async () => {
+    const { handler, offsets, events } = setup({}, (r) =>
+      r.url.pathname === '/last'
+        ? { headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '60' } }
+        : {},
+    );
+    await handler(req('/last', { credentialKey: 'alice' }));
+    await Promise.all([
+      handler(req('/after', { credentialKey: 'alice' })),
+      handler(req('/other-credential', { credentialKey: 'bob' })),
+    ]);
+    expect(offsets(/after/)).toEqual([60_000]);
+    expect(offsets(/other/)).toEqual([0]);
+    expect(events).toEqual([
+      {
+        type: 'rate-limit-wait',
+        origin: 'https://api.example.com',
+        waitMs: 60_000,
+        reason: 'x-ratelimit-remaining: 0',
+      },
+    ]);
+  });
+
+  it('reads custom header names and epoch resets', async () => {
+    const clock = new VirtualClock();
+    const headers = { 'ratelimit-remaining': '0', 'ratelimit-reset': String(clock.now() / 1000 + 30) };
+    const { handler, offsets } = setup(
+      { headers: { remaining: 'RateLimit-Remaining', reset: 'RateLimit-Reset' } },
+      (r) => (r.url.pathname === '/first' ? { headers } : {}),
+    );
+    await handler(req('/first'));
+    await handler(req('/second'));
+    expect(offsets()).toEqual([0, 30_000]);
+  });
+
+  it('ignores remaining 0 without a usable reset, and a reset in the past', async () => {
+    const { handler, offsets } = setup({}, () => ({
+      headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '1000000000' },
+    }));
+    await handler(req('/1'));
+    await handler(req('/2'));
+    expect(offsets()).toEqual([0, 0]);
+  });
+
+  it('lowers the bucket to the reported remaining minus requests in flight', async () => {
+    const releases: Array<() => void> = [];
+    const { handler, offsets } = setup({ requests: 100, per: 1000 }, (r) =>
+      r.url.pathname === '/first'
+        ? { headers: { 'x-ratelimit-remaining': '2' } }
+        : r.url.pathname.startsWith('/slow')
+          ? new Promise<Reply>((resolve) => releases.push(() => resolve({})))
+          : {},
+    );
+    const slow = [handler(req('/slow1')), handler(req('/slow2'))];
+    await new Promise((resolve) => setImmediate(resolve));
+    // The server says 2 left, and 2 requests are already on their way: nothing to spare.
+    await handler(req('/first'));
+    await Promise.all([handler(req('/next1')), handler(req('/next2'))]);
+    expect(offsets(/next/)).toEqual([10, 20]);
+    for (const release of releases) release();
+    await Promise.all(slow);
+  });
+
+  it('after a 429 with Retry-After, holds every request to that origin but not other origins', async () => {
+    const { handler, offsets, events } = setup({ requests: 1, per: 1000 }, (r) =>
+      r.url.pathname === '/limited' ? { status: 429, headers: { 'retry-after': '30' } } : {},
+    );
+    const limited = handler(req('/limited', { credentialKey: 'alice' }));
+    // Queued for the next token (at 1000 ms) when the 429 lands at 0 ms.
+    const queued = handler(req('/queued', { credentialKey: 'alice' }));
+    expect((await limited).status).toBe(429);
+    await Promise.all([
+      queued,
+      handler(req('/other-credential', { credentialKey: 'bob' })),
+      handler(req('https://other.example.com/free', { credentialKey: 'alice' })),
+    ]);
+    expect(offsets(/queued/)).toEqual([30_000]);
+    expect(offsets(/other-credential/)).toEqual([30_000]);
+    expect(offsets(/free/)).toEqual([0]);
+    expect(
+      events.filter((e) => e.type === 'rate-limit-wait' && e.reason === '429 rate limited'),
+    ).toHaveLength(2);
+  });
+
+  it('does not block an origin for a rate limit of unknown length', async () => {
+    const { handler, offsets } = setup({}, (r) => (r.url.pathname === '/limited' ? { status: 429 } : {}));
+    await handler(req('/limited'));
+    await handler(req('/next'));
+    expect(offsets()).toEqual([0, 0]);
+  });
+
+  it('rejects an aborted waiting request without sending it, and gives its token back', async () => {
+    const { handler, offsets, clock, start } = setup({ requests: 1, per: 60_000 });
+    await handler(req('/first'));
+    const controller = new AbortController();
+    const waiting = handler(req('/aborted', { signal: controller.signal }));
+    controller.abort(new Error('cancelled'));
+    await expect(waiting).rejects.toThrow('cancelled');
+    expect(clock.now()).toBe(start);
+    await handler(req('/third'));
+    expect(offsets()).toEqual([0, 60_000]);
+  });
+
+  it('rejects an aborted waiting request promptly in real time', async () => {
+    const handler = rateBudgetPolicy({ requests: 1, per: 10_000, clock: systemClock })(async (r) => ({
+      status: 200,
+      headers: {},
+      body: new Uint8Array(),
+      request: r,
+    }));
+    await handler(req('/first'));
+    const began = performance.now();
+    const waiting = handler(req('/second', { signal: AbortSignal.timeout(5) }));
+    await expect(waiting).rejects.toMatchObject({ name: 'TimeoutError' });
+    expect(performance.now() - began).toBeLessThan(1000);
+  });
+
+  it('rejects half a budget', () => {
+    for (const options of [
+      { requests: 10 },
+      { per: 1000 },
+      { requests: 0, per: 1000 },
+      { requests: 5, per: 0 },
+    ]) {
+      let error: unknown;
+      try {
+        rateBudgetPolicy({ ...options, clock: systemClock });
+      } catch (e) {
+        error = e;
+      }
+      expect(isInletError(error, 'E_CONFIG')).toBe(true);
+    }
+  });
+});

@@ -1,0 +1,87 @@
+import {
+  AuthenticationError,
+  ClientError,
+  type ErrorContext,
+  type InletError,
+  NotFoundError,
+  PermissionError,
+  RateLimitError,
+  ResponseError,
+  ServerError,
+} from '../errors/errors.js';
+import { readRateLimitSignal } from './rate-limit-signal.js';
+import type { Redactor } from './redact.js';
+import type { HttpResponse } from './types.js';
+
+const EXCERPT_BYTES = 1024;
+const REQUEST_ID_HEADERS = [
+  'x-github-request-id',
+  'x-request-id',
+  'x-arequestid',
+  'request-id',
+  'x-amzn-requestid',
+];
+const decoder = new TextDecoder();
+
+/** Context every error about a response carries: method, redacted URL, status, request id, 1 KiB of body. */
+function responseContext(res: HttpResponse, redactor: Redactor): ErrorContext {
+  const requestId = REQUEST_ID_HEADERS.map((h) => res.headers[h]).find(Boolean);
+  return {
+    method: res.request.method,
+    url: redactor.url(res.request.url),
+    status: res.status,
+    requestId,
+    body: redactor.text(decoder.decode(res.body.subarray(0, EXCERPT_BYTES))),
+  };
+}
+
+/**
+ * The typed error for a non-2xx response, or undefined for success (manifest §8).
+ * A 403 that is a rate-limit signal is a RateLimitError, not a PermissionError.
+ */
+export function errorForResponse(res: HttpResponse, redactor: Redactor, now: number): InletError | undefined {
+  const { status } = res;
+  if (status < 400) return undefined;
+  const context = responseContext(res, redactor);
+  const detail = providerMessage(context.body);
+  const what = `${status}${detail ? ` ${detail}` : ''} (${context.method} ${context.url})`;
+  const signal = readRateLimitSignal(res, now);
+  if (signal) return new RateLimitError(`rate limited: ${what}`, { ...context, waitMs: signal.waitMs });
+  if (status === 401) return new AuthenticationError(`credentials rejected: ${what}`, context);
+  if (status === 403) return new PermissionError(`forbidden: ${what}`, context);
+  if (status === 404 || status === 410) return new NotFoundError(`not found: ${what}`, context);
+  if (status < 500) return new ClientError(`request rejected: ${what}`, context);
+  return new ServerError(`server error: ${what}`, context);
+}
+
+/** Decode a JSON body; an empty body is `null`. Invalid JSON is a ResponseError naming status, type and first bytes. */
+export function decodeJson(res: HttpResponse, redactor: Redactor): unknown {
+  if (res.body.length === 0) return null;
+  const text = decoder.decode(res.body);
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    const context = responseContext(res, redactor);
+    const type = res.headers['content-type'] ?? 'no content-type';
+    const first = JSON.stringify(redactor.text(text.slice(0, 80)));
+    throw new ResponseError(
+      `invalid JSON in ${res.status} response (${type}), starting ${first} (${context.method} ${context.url})`,
+      { ...context, cause },
+    );
+  }
+}
+
+/** The API's own message (`message`, `errorMessages`, `detail`, `error_description`) when the body is JSON. */
+function providerMessage(body: string | undefined): string {
+  if (!body) return '';
+  try {
+    const json = JSON.parse(body) as Record<string, unknown>;
+    const candidates = [json.message, json.detail, json.error_description, json.error, json.ErrorMessage];
+    const errorMessages = json.errorMessages;
+    if (Array.isArray(errorMessages) && errorMessages.length) candidates.unshift(errorMessages.join('; '));
+    const found = candidates.find((c) => typeof c === 'string' && c.length > 0) as string | undefined;
+    return found ? `"${found.slice(0, 200)}"` : '';
+  } catch {
+    return '';
+  }
+}

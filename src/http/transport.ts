@@ -1,0 +1,100 @@
+import { type Dispatcher, request } from 'undici';
+import { NetworkError, ResponseError, TimeoutError } from '../errors/errors.js';
+import type { Redactor } from './redact.js';
+import type { Handler, HttpRequest } from './types.js';
+
+export interface TransportOptions {
+  /** One Agent per integration, so connection pools and limits are not shared across APIs. */
+  dispatcher: Dispatcher;
+  /** Longest wait for the response headers, and for each gap in the body, in ms. */
+  timeout: number;
+  /** Largest body accepted, enforced while streaming. */
+  maxResponseSize: number;
+  redactor: Redactor;
+}
+
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/**
+ * The innermost handler: one undici `request()`, body buffered under the size limit.
+ * Uses undici's own header/body timers rather than an AbortSignal per request, which
+ * would cost a timer allocation on every call (see bench/http-overhead).
+ */
+export function createTransport(options: TransportOptions): Handler {
+  const { dispatcher, timeout, maxResponseSize, redactor } = options;
+  return async (req: HttpRequest) => {
+    const where = () => `${req.method} ${redactor.url(req.url)}`;
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await request(req.url, {
+        method: req.method as Dispatcher.HttpMethod,
+        headers: req.headers,
+        body: req.body,
+        dispatcher,
+        signal: req.signal,
+        headersTimeout: timeout,
+        bodyTimeout: timeout,
+      });
+    } catch (error) {
+      throw transportError(error, req, where(), timeout, redactor);
+    }
+
+    const declared = Number(res.headers['content-length']);
+    if (declared > maxResponseSize) {
+      res.body.destroy();
+      throw tooLarge(req, where(), res.statusCode, maxResponseSize, redactor);
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    try {
+      for await (const chunk of res.body) {
+        size += (chunk as Buffer).length;
+        if (size > maxResponseSize) {
+          res.body.destroy();
+          throw tooLarge(req, where(), res.statusCode, maxResponseSize, redactor);
+        }
+        chunks.push(chunk as Buffer);
+      }
+    } catch (error) {
+      if (error instanceof ResponseError) throw error;
+      throw transportError(error, req, where(), timeout, redactor);
+    }
+
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(res.headers)) {
+      if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+    return { status: res.statusCode, headers, body, request: req };
+  };
+}
+
+function tooLarge(req: HttpRequest, where: string, status: number, limit: number, redactor: Redactor) {
+  return new ResponseError(`response body larger than the ${formatBytes(limit)} limit (${where})`, {
+    method: req.method,
+    url: redactor.url(req.url),
+    status,
+  });
+}
+
+function transportError(
+  error: unknown,
+  req: HttpRequest,
+  where: string,
+  timeout: number,
+  redactor: Redactor,
+) {
+  // A caller's abort is not a failure of the API: pass it through untouched.
+  if (req.signal?.aborted) return req.signal.reason ?? error;
+  const code = (error as { code?: string }).code ?? '';
+  const context = { method: req.method, url: redactor.url(req.url), cause: error };
+  if (TIMEOUT_CODES.has(code)) {
+    return new TimeoutError(`no response within ${timeout} ms (${where})`, context);
+  }
+  const detail = redactor.text((error as Error).message || code || 'request failed');
+  return new NetworkError(`${code ? `${code}: ` : ''}${detail} (${where})`, context);
+}
+
+function formatBytes(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${Math.round(bytes / 1024 / 1024)} MiB` : `${bytes} bytes`;
+}

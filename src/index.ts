@@ -1,0 +1,30 @@
+/**
+ * Inlet's public API: the HTTP client and its parts, and the error hierarchy.
+ * @example
+ * import { createClient, bearerAuth, isInletError } from 'inlet';
+ */
+export * from './errors/errors.js';
+export { fanOut, mergeBounded, RunMemo } from './http/async/index.js';
+export { type Auth, apiKeyAuth, basicAuth, bearerAuth, noAuth, oauth2Auth } from './http/auth/index.js';
+export {
+  type Client,
+  type ClientOptions,
+  type ClientResponse,
+  createClient,
+  type PaginateOptions,
+  type RequestOptions,
+} from './http/client.js';
+export { type Clock, type Random, systemClock } from './http/clock.js';
+export { parseDuration } from './http/duration.js';
+export { createLogger, type Logger, type LoggerOptions } from './http/log.js';
+export type { Page, PageRequest, PaginateSpec, Paginator, Selector } from './http/pagination/index.js';
+export type { RetryOptions } from './http/retry.js';
+export {
+  compose,
+  type EventSink,
+  type Handler,
+  type HttpEvent,
+  type HttpRequest,
+  type HttpResponse,
+  type Policy,
+} from './http/types.js';

@@ -1,0 +1,22 @@
+/**
+ * Test helpers shipped with the package (`inlet/testing`): a loopback API with seeded
+ * fault injection, the middleware it is built from (reused by the simulators), and
+ * virtual time.
+ */
+export { type AcceptedCredentials, type CredentialCheckOptions, credentialCheck } from './credentials.js';
+export { type Item, makeItems } from './dataset.js';
+export {
+  type FaultInjector,
+  type FaultInjectorOptions,
+  type FaultKind,
+  type FaultSpec,
+  faultInjector,
+  parseFaultSpec,
+} from './faults.js';
+export { type OAuthOptions, type OAuthServer, oauthServer, type TokenCounters } from './oauth.js';
+export { seededRandom } from './prng.js';
+export { type RateLimiter, type RateLimiterOptions, rateLimiter } from './rate-limiter.js';
+export { type RecordedRequest, RequestLog } from './request-log.js';
+export { type FetchApp, type ServedApp, serve } from './serve.js';
+export { startTestServer, type TestServer, type TestServerOptions } from './test-server.js';
+export { VirtualClock } from './virtual-clock.js';
