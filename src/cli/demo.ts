@@ -119,7 +119,9 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     out(
       options,
       `\n${counts.requests} requests, ${counts.retries} retries, ${counts.waits} rate-limit waits ` +
-        `(${(counts.waitedMs / 1000).toFixed(1)} s), ${server.violations.length} requests sent while the server said wait; ${seconds} s`,
+        `(${(counts.waitedMs / 1000).toFixed(1)} s), ${seconds} s.` +
+        `\n${server.violations.length} requests reached the server during a wait it had announced ` +
+        '(with 4 requests in flight, those already on the wire when a limit is announced count here).',
     );
     const complete = rows.every((r) => r[1] === r[2]);
     out(options, complete ? 'Every record arrived exactly once.' : 'Some records are missing.');

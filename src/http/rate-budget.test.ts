@@ -175,6 +175,110 @@ describe('rateBudgetPolicy', () => {
     expect(offsets()).toEqual([0, 0]);
   });
 
+  describe('maxWait', () => {
+    const start = new VirtualClock().now();
+    // GitHub's primary limit: 403, quota spent, reset in epoch seconds.
+    const githubPrimary =
+      (resetInMs: number) =>
+      (r: HttpRequest): Reply =>
+        r.url.pathname === '/limited'
+          ? {
+              status: 403,
+              headers: {
+                'x-ratelimit-remaining': '0',
+                'x-ratelimit-reset': String((start + resetInMs) / 1000),
+              },
+            }
+          : {};
+
+    it('fails fast when a GitHub primary limit resets later than maxWait (default 15m)', async () => {
+      const { handler, sent, clock, events } = setup({}, githubPrimary(50 * 60_000));
+      expect((await handler(req('/limited', { credentialKey: 'alice' }))).status).toBe(403);
+      for (const credentialKey of ['alice', 'bob']) {
+        const error = await handler(req('/next?token=secret', { method: 'POST', credentialKey })).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(isInletError(error, 'E_RATE_LIMIT')).toBe(true);
+        expect(error).toMatchObject({ method: 'POST', waitMs: 50 * 60_000 });
+        expect((error as Error).message).toMatch(/^rate budget exhausted: the server .* 50m .*maxWait 15m$/);
+        expect((error as Error).message).not.toMatch(/secret|example/);
+      }
+      expect(sent.map((s) => s.path)).toEqual(['/limited']);
+      expect(clock.now()).toBe(start);
+      expect(events).toEqual([]);
+      // Other origins are not held.
+      expect((await handler(req('https://other.example.com/free', { credentialKey: 'alice' }))).status).toBe(
+        200,
+      );
+    });
+
+    it('waits out a block shorter than maxWait', async () => {
+      const { handler, offsets } = setup({}, githubPrimary(2 * 60_000));
+      await handler(req('/limited', { credentialKey: 'alice' }));
+      await Promise.all([
+        handler(req('/next', { credentialKey: 'alice' })),
+        handler(req('/other-credential', { credentialKey: 'bob' })),
+      ]);
+      expect(offsets()).toEqual([0, 120_000, 120_000]);
+    });
+
+    it('honours a custom maxWait for a Retry-After block', async () => {
+      const { handler, offsets } = setup({ maxWait: 20_000 }, (r) =>
+        r.url.pathname === '/limited' ? { status: 429, headers: { 'retry-after': '30' } } : {},
+      );
+      await handler(req('/limited'));
+      await expect(handler(req('/next'))).rejects.toMatchObject({
+        code: 'E_RATE_LIMIT',
+        message:
+          'rate budget exhausted: the server asks to wait 30s (429 rate limited), longer than maxWait 20s',
+      });
+      expect(offsets()).toEqual([0]);
+    });
+
+    it('spaces by the budget past maxWait in total, but fails fast on one token wait longer than it', async () => {
+      const { handler, offsets, clock } = setup({ requests: 2, per: 40 * 60_000 });
+      await Promise.all([handler(req('/1')), handler(req('/2'))]);
+      // The next token is free in 20m, more than 15m.
+      await expect(handler(req('/rejected'))).rejects.toMatchObject({
+        code: 'E_RATE_LIMIT',
+        waitMs: 20 * 60_000,
+        message:
+          'rate budget exhausted: the next token is free in 20m (rate budget 2/2400000ms), longer than maxWait 15m',
+      });
+      // The rejected request gave its token back: after 5m idle the next token is 15m away, not 35m.
+      clock.advance(5 * 60_000);
+      await handler(req('/3'));
+      expect(offsets()).toEqual([0, 0, 20 * 60_000]);
+    });
+
+    it('rejects a negative maxWait', () => {
+      expect(() => rateBudgetPolicy({ maxWait: -1, clock: systemClock })).toThrow(/maxWait/);
+    });
+  });
+
+  it('blocks the origin that answered when the response comes from another hop', async () => {
+    const clock = new VirtualClock();
+    const sent: Array<{ origin: string; at: number }> = [];
+    const start = clock.now();
+    // '/moved' stands for a request redirected below the budget: the 429 comes from the CDN's origin.
+    const handler = rateBudgetPolicy({ clock })(async (r): Promise<HttpResponse> => {
+      sent.push({ origin: r.url.origin, at: clock.now() - start });
+      if (r.url.pathname !== '/moved')
+        return { status: 200, headers: {}, body: new Uint8Array(), request: r };
+      const request = { ...r, url: new URL('https://cdn.example.com/x') };
+      return { status: 429, headers: { 'retry-after': '30' }, body: new Uint8Array(), request };
+    });
+    await handler(req('/moved'));
+    await handler(req('/same-origin'));
+    await handler(req('https://cdn.example.com/y'));
+    expect(sent).toEqual([
+      { origin: 'https://api.example.com', at: 0 },
+      { origin: 'https://api.example.com', at: 0 },
+      { origin: 'https://cdn.example.com', at: 30_000 },
+    ]);
+  });
+
   it('rejects an aborted waiting request without sending it, and gives its token back', async () => {
     const { handler, offsets, clock, start } = setup({ requests: 1, per: 60_000 });
     await handler(req('/first'));

@@ -1,7 +1,8 @@
-import { ConfigError } from '../errors/errors.js';
+import { ConfigError, RateLimitError } from '../errors/errors.js';
 import type { Clock } from './clock.js';
-import { readBudgetHeaders, readRateLimitSignal } from './rate-limit-signal.js';
-import type { EventSink, HttpRequest, HttpResponse, Policy } from './types.js';
+import { formatDuration } from './duration.js';
+import { DEFAULT_MAX_WAIT, readBudgetHeaders, readRateLimitSignal } from './rate-limit-signal.js';
+import type { EventSink, Handler, HttpRequest, HttpResponse, Policy } from './types.js';
 
 export interface RateBudgetOptions {
   /** Proactive budget: at most `requests` per `per` ms per (origin, credential); omit both for adaptive-only. */
@@ -13,6 +14,12 @@ export interface RateBudgetOptions {
    * @default { remaining: 'x-ratelimit-remaining', reset: 'x-ratelimit-reset' }
    */
   headers?: { remaining: string; reset: string };
+  /**
+   * Longest wait for a server-reported block (quota spent, or a rate-limit response) or for one budget
+   * token, ms; a request facing a longer one fails at once with RateLimitError instead of waiting.
+   * @default 900_000 (15 min, as the retry policy)
+   */
+  maxWait?: number;
   clock: Clock;
   onEvent?: EventSink;
 }
@@ -20,6 +27,8 @@ export interface RateBudgetOptions {
 interface Block {
   until: number;
   reason: string;
+  /** The wait in words for errors, completed by a duration: `the server resets in`. */
+  waiting: string;
 }
 
 const DEFAULT_HEADERS = { remaining: 'x-ratelimit-remaining', reset: 'x-ratelimit-reset' };
@@ -33,6 +42,7 @@ class RateBudget {
   readonly #clock: Clock;
   readonly #onEvent?: EventSink;
   readonly #headers: { remaining: string; reset: string };
+  readonly #maxWait: number;
   readonly #bucket?: { per: number; interval: number; reason: string };
   readonly #tat = new Map<string, number>();
   readonly #inFlight = new Map<string, number>();
@@ -40,7 +50,9 @@ class RateBudget {
   readonly #originBlocks = new Map<string, Block>();
 
   constructor(options: RateBudgetOptions) {
-    const { requests, per } = options;
+    const { requests, per, maxWait = DEFAULT_MAX_WAIT } = options;
+    if (!(maxWait >= 0)) throw new ConfigError(`rate budget: maxWait must be >= 0 ms, got ${maxWait}`);
+    this.#maxWait = maxWait;
     if (requests !== undefined || per !== undefined) {
       if (requests === undefined || per === undefined || !(requests >= 1) || !(per > 0)) {
         throw new ConfigError(
@@ -54,7 +66,10 @@ class RateBudget {
     this.#headers = options.headers ?? DEFAULT_HEADERS;
   }
 
-  /** Waits until the request may go: neither its key nor its origin is blocked, and a budget token is free. */
+  /**
+   * Waits until the request may go: neither its key nor its origin is blocked, and a budget token is free.
+   * Throws RateLimitError at once, holding no token, when one of those waits is longer than maxWait.
+   */
   async acquire(req: HttpRequest, key: string): Promise<void> {
     const origin = req.url.origin;
     for (;;) {
@@ -67,7 +82,8 @@ class RateBudget {
       const readyAt = this.#reserve(key);
       if (!this.#bucket || readyAt <= this.#clock.now()) return;
       try {
-        await this.#wait(req, { until: readyAt, reason: this.#bucket.reason });
+        const waiting = 'the next token is free in';
+        await this.#wait(req, { until: readyAt, reason: this.#bucket.reason, waiting });
       } catch (error) {
         this.#refund(key);
         throw error;
@@ -77,6 +93,15 @@ class RateBudget {
       // waiters do not all burst out the moment the block lifts.
       this.#refund(key);
     }
+  }
+
+  /** Takes a token without waiting when nothing blocks and one is free now; false means use `acquire`. */
+  tryAcquire(req: HttpRequest, key: string): boolean {
+    if (this.#blockFor(key, req.url.origin)) return false;
+    if (!this.#bucket) return true;
+    if (this.#reserve(key) <= this.#clock.now()) return true;
+    this.#refund(key);
+    return false;
   }
 
   sending(key: string): void {
@@ -90,7 +115,7 @@ class RateBudget {
   }
 
   /** Adapts to what the server reports: its remaining quota, its reset, and rate-limit rejections. */
-  learn(req: HttpRequest, key: string, res: HttpResponse): void {
+  learn(key: string, res: HttpResponse): void {
     const now = this.#clock.now();
     const { remaining, resetAt } = readBudgetHeaders(res, this.#headers, now);
     if (remaining !== undefined) {
@@ -101,14 +126,20 @@ class RateBudget {
         if (tat > (this.#tat.get(key) ?? now)) this.#tat.set(key, tat);
       }
       if (remaining <= 0 && resetAt !== undefined && resetAt > now) {
-        block(this.#keyBlocks, key, { until: resetAt, reason: `${this.#headers.remaining}: 0` });
+        const reason = `${this.#headers.remaining}: 0`;
+        block(this.#keyBlocks, key, { until: resetAt, reason, waiting: 'the server resets in' });
       }
     }
     const signal = readRateLimitSignal(res, now);
     // One rejection holds back every request to the origin until the reset: no thundering herd.
     // An unknown wait blocks nothing; the retry policy's backoff covers that request alone.
+    // The origin that answered is the last hop's, should the request have been redirected below us.
     if (signal?.waitMs !== undefined) {
-      block(this.#originBlocks, req.url.origin, { until: now + signal.waitMs, reason: signal.reason });
+      block(this.#originBlocks, res.request.url.origin, {
+        until: now + signal.waitMs,
+        reason: signal.reason,
+        waiting: 'the server asks to wait',
+      });
     }
   }
 
@@ -128,10 +159,17 @@ class RateBudget {
   }
 
   async #wait(req: HttpRequest, wait: Block): Promise<void> {
-    const waitMs = wait.until - this.#clock.now();
-    const origin = req.url.origin;
-    this.#onEvent?.({ type: 'rate-limit-wait', origin, waitMs: Math.ceil(waitMs), reason: wait.reason });
-    await this.#clock.sleep(waitMs, req.signal);
+    const exact = wait.until - this.#clock.now();
+    const waitMs = Math.ceil(exact);
+    if (waitMs > this.#maxWait) {
+      // No URL: it may carry secrets; the client adds redacted context.
+      throw new RateLimitError(
+        `rate budget exhausted: ${wait.waiting} ${formatDuration(waitMs)} (${wait.reason}), longer than maxWait ${formatDuration(this.#maxWait)}`,
+        { method: req.method, waitMs },
+      );
+    }
+    this.#onEvent?.({ type: 'rate-limit-wait', origin: req.url.origin, waitMs, reason: wait.reason });
+    await this.#clock.sleep(exact, req.signal);
   }
 
   /** Takes a token for `key` and returns when it may be used. */
@@ -158,15 +196,14 @@ function block(blocks: Map<string, Block>, key: string, next: Block): void {
 /**
  * Spaces requests per (origin, credential): a proactive token bucket of `requests` per `per` ms, tightened
  * by the quota the server reports (`remaining`, `reset`), and after a rate-limit response with a known wait
- * every request to that origin waits it out. It never retries; it only waits before sending. Place it
+ * every request to that origin waits it out. A wait longer than `maxWait` fails fast with RateLimitError
+ * (E_RATE_LIMIT) instead. It never retries; it only waits before sending. Place it
  * after the auth policy (which sets `credentialKey`) and inside the retry policy, so each attempt is spaced.
  * @example compose(retryPolicy(r), authPolicy(a), rateBudgetPolicy({ requests: 10, per: 1000, clock }))(transport)
  */
 export function rateBudgetPolicy(options: RateBudgetOptions): Policy {
   const budget = new RateBudget(options);
-  return (next) => async (req) => {
-    const key = `${req.url.origin} ${req.credentialKey ?? ''}`;
-    await budget.acquire(req, key);
+  const send = async (next: Handler, req: HttpRequest, key: string) => {
     budget.sending(key);
     let res: HttpResponse;
     try {
@@ -174,7 +211,13 @@ export function rateBudgetPolicy(options: RateBudgetOptions): Policy {
     } finally {
       budget.settled(key);
     }
-    budget.learn(req, key, res);
+    budget.learn(key, res);
     return res;
+  };
+  return (next) => (req) => {
+    const key = `${req.url.origin} ${req.credentialKey ?? ''}`;
+    // Fast path without an extra await when nothing blocks and a token is free (bench/http-overhead).
+    if (budget.tryAcquire(req, key)) return send(next, req, key);
+    return budget.acquire(req, key).then(() => send(next, req, key));
   };
 }

@@ -4,6 +4,7 @@ import {
   parseRetryAfter,
   readBudgetHeaders,
   readRateLimitSignal,
+  SECONDARY_LIMIT_DEFAULT_WAIT_MS,
 } from './rate-limit-signal.js';
 import type { HttpResponse } from './types.js';
 
@@ -131,16 +132,55 @@ describe('readRateLimitSignal', () => {
       reason: '403 secondary rate limit',
     });
     const primary = 'API rate limit exceeded for 1.2.3.4.';
-    expect(readRateLimitSignal(response(403, {}, primary), now)?.reason).toBe('403 secondary rate limit');
+    // A rate-limit body that is not a secondary limit, without headers: length unknown.
+    expect(readRateLimitSignal(response(403, {}, primary), now)).toEqual({
+      reason: '403 secondary rate limit',
+    });
   });
 
-  it('ignores the primary reset on a secondary limit while quota remains', () => {
+  it('ignores the primary reset on a secondary limit while quota remains, and waits one minute', () => {
     const res = response(
       403,
       { 'x-ratelimit-remaining': '4000', 'x-ratelimit-reset': String(now / 1000 + 3000) },
       'You have exceeded a secondary rate limit',
     );
-    expect(readRateLimitSignal(res, now)).toEqual({ reason: '403 secondary rate limit' });
+    expect(readRateLimitSignal(res, now)).toEqual({ waitMs: 60_000, reason: '403 secondary rate limit' });
+  });
+
+  it('waits one minute for a secondary limit (403 or 429) that names no wait, as GitHub documents', () => {
+    expect(SECONDARY_LIMIT_DEFAULT_WAIT_MS).toBe(60_000);
+    const secondary = '{"message":"You have exceeded a secondary rate limit. Please wait a few minutes."}';
+    expect(readRateLimitSignal(response(403, {}, secondary), now)).toEqual({
+      waitMs: 60_000,
+      reason: '403 secondary rate limit',
+    });
+    expect(readRateLimitSignal(response(429, {}, secondary), now)).toEqual({
+      waitMs: 60_000,
+      reason: '429 rate limited',
+    });
+    const abuse = 'You have triggered an abuse detection mechanism.';
+    expect(readRateLimitSignal(response(403, {}, abuse), now)?.waitMs).toBe(60_000);
+    // Unparseable Retry-After is no wait header at all.
+    expect(readRateLimitSignal(response(403, { 'retry-after': 'soon' }, secondary), now)?.waitMs).toBe(
+      60_000,
+    );
+  });
+
+  it('lets a secondary limit that names a wait keep it, even when shorter than a minute', () => {
+    const secondary = 'You have exceeded a secondary rate limit';
+    expect(readRateLimitSignal(response(403, { 'retry-after': '5' }, secondary), now)?.waitMs).toBe(5000);
+    const spent = { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(now / 1000 + 20) };
+    expect(readRateLimitSignal(response(403, spent, secondary), now)?.waitMs).toBe(20_000);
+    // Retry-After: 0 is a wait header: the caller's backoff applies, as for any 429.
+    expect(
+      readRateLimitSignal(response(403, { 'retry-after': '0' }, secondary), now)?.waitMs,
+    ).toBeUndefined();
+  });
+
+  it('gives no default wait to a 429 whose body is not a secondary limit', () => {
+    expect(readRateLimitSignal(response(429, {}, 'Too Many Requests'), now)).toEqual({
+      reason: '429 rate limited',
+    });
   });
 
   it('does not treat a plain 403 or other statuses as rate limits', () => {

@@ -1,6 +1,9 @@
 import type { HttpResponse } from './types.js';
 
 /** A response the server sent because we are over a rate limit. */
+/** Longest Retry-After or reset wait honoured (manifest §3 `retry.maxWait`). */
+export const DEFAULT_MAX_WAIT = 15 * 60_000;
+
 export interface RateLimitSignal {
   /** How long the server asks us to wait, ms; undefined when it did not say (or said "now"). */
   waitMs?: number;
@@ -16,7 +19,11 @@ const NUMERIC = /^\+?\d+(?:\.\d+)?$/;
 // GitHub 403 bodies: "You have exceeded a secondary rate limit", "API rate limit exceeded for …",
 // and the older "You have triggered an abuse detection mechanism".
 const RATE_LIMIT_BODY = /rate[ -]?limit|abuse detection/i;
+const SECONDARY_LIMIT_BODY = /secondary rate[ -]?limit|abuse detection/i;
 const BODY_SNIFF_BYTES = 4096;
+
+/** Ms to wait on a secondary limit naming no wait: GitHub docs "Rate limits for the REST API" say 1 minute. */
+export const SECONDARY_LIMIT_DEFAULT_WAIT_MS = 60_000;
 
 /**
  * When a `Retry-After` value says to retry, as ms from `now` (may be <= 0), or undefined if unparseable.
@@ -87,7 +94,8 @@ export function readBudgetHeaders(
  * Whether `res` is a rate-limit rejection and how long to wait: 429, or a GitHub-style 403 with
  * `x-ratelimit-remaining: 0` or a body mentioning a rate limit (a plain 403 is a permission error).
  * The wait comes from `Retry-After`, then `x-ratelimit-reset`, then `RateLimit-Reset`; it is undefined
- * when absent or not in the future, so callers fall back to backoff instead of looping instantly.
+ * when not in the future, so callers fall back to backoff instead of looping instantly. With no usable wait
+ * header at all, a body naming a secondary rate limit waits SECONDARY_LIMIT_DEFAULT_WAIT_MS; else undefined.
  * @example const signal = readRateLimitSignal(res, clock.now()); if (signal) await clock.sleep(signal.waitMs ?? backoff);
  */
 export function readRateLimitSignal(res: HttpResponse, now: number): RateLimitSignal | undefined {
@@ -96,18 +104,20 @@ export function readRateLimitSignal(res: HttpResponse, now: number): RateLimitSi
     reason = '429 rate limited';
   } else if (res.status === 403 && parseCount(res.headers['x-ratelimit-remaining']) === 0) {
     reason = '403 rate limited (x-ratelimit-remaining: 0)';
-  } else if (res.status === 403 && mentionsRateLimit(res.body)) {
+  } else if (res.status === 403 && RATE_LIMIT_BODY.test(bodyHead(res.body))) {
     reason = '403 secondary rate limit';
   } else {
     return undefined;
   }
   const waitMs = readWait(res, now);
+  if (waitMs === undefined && SECONDARY_LIMIT_BODY.test(bodyHead(res.body))) {
+    return { waitMs: SECONDARY_LIMIT_DEFAULT_WAIT_MS, reason };
+  }
   return waitMs !== undefined && waitMs > 0 ? { waitMs: Math.ceil(waitMs), reason } : { reason };
 }
 
-function mentionsRateLimit(body: Uint8Array): boolean {
-  const head = new TextDecoder('utf-8', { fatal: false }).decode(body.subarray(0, BODY_SNIFF_BYTES));
-  return RATE_LIMIT_BODY.test(head);
+function bodyHead(body: Uint8Array): string {
+  return new TextDecoder('utf-8', { fatal: false }).decode(body.subarray(0, BODY_SNIFF_BYTES));
 }
 
 /** The first parseable wait header, in ms from `now`. */

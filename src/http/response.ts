@@ -57,7 +57,9 @@ export function errorForResponse(res: HttpResponse, redactor: Redactor, now: num
 /** Decode a JSON body; an empty body is `null`. Invalid JSON is a ResponseError naming status, type and first bytes. */
 export function decodeJson(res: HttpResponse, redactor: Redactor): unknown {
   if (res.body.length === 0) return null;
-  const text = decoder.decode(res.body);
+  // Buffer's UTF-8 decoder is several times faster than TextDecoder on small bodies (bench/http-overhead).
+  const body = res.body;
+  const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
   try {
     return JSON.parse(text);
   } catch (cause) {

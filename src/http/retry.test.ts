@@ -120,7 +120,8 @@ describe('retryPolicy', () => {
       { status: 200 },
     ]);
     expect((await secondary.handler(get())).status).toBe(200);
-    expect(secondary.events[0]).toMatchObject({ reason: '403 secondary rate limit', delayMs: 250 });
+    // GitHub: a secondary limit without headers means waiting at least one minute.
+    expect(secondary.events[0]).toMatchObject({ reason: '403 secondary rate limit', delayMs: 60_000 });
 
     const forbidden = setup([
       { status: 403, body: 'Resource not accessible by integration' },

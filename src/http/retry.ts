@@ -1,7 +1,7 @@
 import { isInletError, RateLimitError } from '../errors/errors.js';
 import type { Clock, Random } from './clock.js';
 import { formatDuration } from './duration.js';
-import { parseRetryAfter, readRateLimitSignal } from './rate-limit-signal.js';
+import { DEFAULT_MAX_WAIT, parseRetryAfter, readRateLimitSignal } from './rate-limit-signal.js';
 import { backoffDelay } from './retry-timing.js';
 import type { EventSink, HttpResponse, Policy } from './types.js';
 import { IDEMPOTENT_METHODS } from './types.js';
@@ -19,7 +19,6 @@ export interface RetryOptions {
 
 const DEFAULT_STATUSES = [408, 425, 429, 500, 502, 503, 504];
 const DEFAULT_BACKOFF = { initial: 500, max: 60_000 };
-const DEFAULT_MAX_WAIT = 15 * 60_000;
 const MAX_REASON_LENGTH = 120;
 
 /** What to do after one attempt: hand back its response, or wait `delayMs` and try again. */
@@ -83,9 +82,12 @@ export function retryPolicy(
 
     for (let attempt = 1; ; attempt++) {
       const decision = await next({ ...req, attempt }).then(
-        (res): Decision => (retryable ? afterResponse(res, req.method, attempt) : { retry: false, res }),
+        (res): Decision | HttpResponse =>
+          // Success needs no decision: the common case allocates nothing (bench/http-overhead).
+          res.status < 400 || !retryable ? res : afterResponse(res, req.method, attempt),
         (error: unknown) => afterError(error, attempt),
       );
+      if ('status' in decision) return decision;
       if (!decision.retry) return decision.res;
       onEvent?.({
         type: 'retry',

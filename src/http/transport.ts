@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { type Dispatcher, request } from 'undici';
 import { NetworkError, ResponseError, TimeoutError } from '../errors/errors.js';
 import type { Redactor } from './redact.js';
@@ -44,17 +45,11 @@ export function createTransport(options: TransportOptions): Handler {
       res.body.destroy();
       throw tooLarge(req, where(), res.statusCode, maxResponseSize, redactor);
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
+    let body: Buffer;
     try {
-      for await (const chunk of res.body) {
-        size += (chunk as Buffer).length;
-        if (size > maxResponseSize) {
-          res.body.destroy();
-          throw tooLarge(req, where(), res.statusCode, maxResponseSize, redactor);
-        }
-        chunks.push(chunk as Buffer);
-      }
+      body = await readBody(res.body, maxResponseSize, () =>
+        tooLarge(req, where(), res.statusCode, maxResponseSize, redactor),
+      );
     } catch (error) {
       if (error instanceof ResponseError) throw error;
       throw transportError(error, req, where(), timeout, redactor);
@@ -64,9 +59,30 @@ export function createTransport(options: TransportOptions): Handler {
     for (const [name, value] of Object.entries(res.headers)) {
       if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
     }
-    const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
     return { status: res.statusCode, headers, body, request: req };
   };
+}
+
+/**
+ * Collect a body, failing as soon as it passes `limit`. Plain stream events rather than
+ * `for await`, whose async-iterator machinery costs ~5% per request (bench/http-overhead).
+ */
+function readBody(stream: Readable, limit: number, overflow: () => Error): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    stream.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        stream.destroy();
+        reject(overflow());
+        return;
+      }
+      chunks.push(chunk);
+    });
+    stream.once('error', reject);
+    stream.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
+  });
 }
 
 function tooLarge(req: HttpRequest, where: string, status: number, limit: number, redactor: Redactor) {

@@ -60,7 +60,7 @@ export function fixtureRoutes({ items, otherOrigin }: FixtureOptions): Hono {
   app.get('/echo-page', (c) => c.json({ results: [], next: null }));
 
   // ?retry_after=N adds a Retry-After header, for 429/503 retry tests.
-  app.get('/status/:code', (c) => {
+  app.all('/status/:code', (c) => {
     const code = Number(c.req.param('code'));
     if (!Number.isInteger(code) || code < 200 || code > 599) {
       throw new HTTPException(400, { message: `not a status code: ${c.req.param('code')}` });
