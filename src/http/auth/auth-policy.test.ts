@@ -1,7 +1,9 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { request } from 'undici';
+import { Agent } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Redactor } from '../redact.js';
+import { createTransport } from '../transport.js';
 import type { Handler, HttpRequest } from '../types.js';
 import { compose } from '../types.js';
 import { apiKeyAuth } from './api-key.js';
@@ -29,15 +31,13 @@ async function listen(): Promise<{ server: Server; origin: string; seen: Seen[];
   return { server, origin: `http://127.0.0.1:${port}`, seen, status };
 }
 
-const send: Handler = async (req) => {
-  const res = await request(req.url, { method: req.method as 'GET', headers: req.headers, body: req.body });
-  const body = new Uint8Array(await res.body.arrayBuffer());
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(res.headers)) {
-    if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return { status: res.statusCode, headers, body, request: req };
-};
+// The project's own transport: the token endpoint is called exactly as the client would call it.
+const send: Handler = createTransport({
+  dispatcher: new Agent(),
+  timeout: 5000,
+  maxResponseSize: 1 << 20,
+  redactor: new Redactor(),
+});
 
 function get(url: string, headers: Record<string, string> = {}): HttpRequest {
   return { method: 'GET', url: new URL(url), headers };

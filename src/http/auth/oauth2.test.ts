@@ -1,9 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { request } from 'undici';
+import { Agent } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { isInletError } from '../../errors/errors.js';
 import { VirtualClock } from '../../testing/virtual-clock.js';
+import { Redactor } from '../redact.js';
+import { createTransport } from '../transport.js';
 import type { Handler, HttpRequest } from '../types.js';
 import { compose } from '../types.js';
 import { authPolicy } from './auth-policy.js';
@@ -73,15 +75,13 @@ beforeEach(() => {
   state.failure = undefined;
 });
 
-const send: Handler = async (req) => {
-  const res = await request(req.url, { method: req.method as 'GET', headers: req.headers, body: req.body });
-  const body = new Uint8Array(await res.body.arrayBuffer());
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(res.headers)) {
-    if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return { status: res.statusCode, headers, body, request: req };
-};
+// The project's own transport: the token endpoint is called exactly as the client would call it.
+const send: Handler = createTransport({
+  dispatcher: new Agent(),
+  timeout: 5000,
+  maxResponseSize: 1 << 20,
+  redactor: new Redactor(),
+});
 
 function setup(overrides: Partial<OAuth2Options> = {}) {
   const clock = new VirtualClock();

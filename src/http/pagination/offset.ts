@@ -1,8 +1,6 @@
-import { ConfigError } from '../../errors/errors.js';
 import { type Paginator, withQuery } from './page.js';
-import { currentPosition, selectedCount } from './position.js';
+import { currentPosition, selectedCount, sizedStart } from './position.js';
 import type { Selector } from './selector.js';
-import { optionalInteger, optionalName, requireName } from './validate.js';
 
 interface OffsetPaginatorOptions {
   /** Query parameter holding the offset: `offset`, Jira's `startAt`, Octopus's `skip`. */
@@ -25,19 +23,10 @@ interface OffsetPaginatorOptions {
  * @example offsetPaginator({ param: 'startAt', limitParam: 'maxResults', limit: 100, total: pathSelector('.total') })
  */
 export function offsetPaginator(options: OffsetPaginatorOptions): Paginator {
-  const param = requireName(options.param, 'param');
-  const limitParam = optionalName(options.limitParam, 'limitParam');
-  const limit = optionalInteger(options.limit, 'limit', 1);
-  const start = optionalInteger(options.start, 'start', 0) ?? 0;
-  if (limitParam !== undefined && limit === undefined) {
-    throw new ConfigError('paginate.limit is required when paginate.limitParam is set');
-  }
+  const { param, start, limit, firstQuery } = sizedStart(options, 0);
   return {
     first(req) {
-      return withQuery(
-        req,
-        limitParam && limit ? { [param]: start, [limitParam]: limit } : { [param]: start },
-      );
+      return withQuery(req, firstQuery);
     },
     next(page) {
       const received = page.records.length;

@@ -1,8 +1,6 @@
-import { ConfigError } from '../../errors/errors.js';
 import { type Paginator, withQuery } from './page.js';
-import { currentPosition, selectedCount } from './position.js';
+import { currentPosition, selectedCount, sizedStart } from './position.js';
 import type { Selector } from './selector.js';
-import { optionalInteger, optionalName, requireName } from './validate.js';
 
 interface PagePaginatorOptions {
   /** Query parameter holding the page number, e.g. `page`. */
@@ -22,19 +20,10 @@ interface PagePaginatorOptions {
  * @example pagePaginator({ param: 'page', limitParam: 'per_page', limit: 100 })
  */
 export function pagePaginator(options: PagePaginatorOptions): Paginator {
-  const param = requireName(options.param, 'param');
-  const limitParam = optionalName(options.limitParam, 'limitParam');
-  const limit = optionalInteger(options.limit, 'limit', 1);
-  const start = optionalInteger(options.start, 'start', 0) ?? 1;
-  if (limitParam !== undefined && limit === undefined) {
-    throw new ConfigError('paginate.limit is required when paginate.limitParam is set');
-  }
+  const { param, start, firstQuery } = sizedStart(options, 1);
   return {
     first(req) {
-      return withQuery(
-        req,
-        limitParam && limit ? { [param]: start, [limitParam]: limit } : { [param]: start },
-      );
+      return withQuery(req, firstQuery);
     },
     next(page) {
       if (page.records.length === 0) return null;

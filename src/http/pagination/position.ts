@@ -1,6 +1,6 @@
-import { PaginationError } from '../../errors/errors.js';
+import { ConfigError, PaginationError } from '../../errors/errors.js';
 import { type Page, type PageRequest, pageContext } from './page.js';
-import { describe } from './validate.js';
+import { describe, optionalInteger, optionalName, requireName } from './validate.js';
 
 /** The position (offset or page number) a request asked for; `start` when the request did not say. */
 export function currentPosition(req: PageRequest, param: string, start: number): number {
@@ -23,4 +23,23 @@ export function selectedCount(value: unknown, field: string, page: Page): number
     );
   }
   return number;
+}
+
+/**
+ * Validates the page-size pair shared by `offset` and `page` and builds the first request's
+ * query: the position parameter at `start`, plus the size when one is asked for.
+ */
+export function sizedStart(
+  options: { param: string; limitParam?: string; limit?: number; start?: number },
+  defaultStart: number,
+): { param: string; start: number; limit?: number; firstQuery: Record<string, number> } {
+  const param = requireName(options.param, 'param');
+  const limitParam = optionalName(options.limitParam, 'limitParam');
+  const limit = optionalInteger(options.limit, 'limit', 1);
+  const start = optionalInteger(options.start, 'start', 0) ?? defaultStart;
+  if (limitParam !== undefined && limit === undefined) {
+    throw new ConfigError('paginate.limit is required when paginate.limitParam is set');
+  }
+  const firstQuery = limitParam && limit ? { [param]: start, [limitParam]: limit } : { [param]: start };
+  return { param, start, limit, firstQuery };
 }
