@@ -3,6 +3,8 @@
  * @example
  * import { createClient, bearerAuth, isInletError } from 'inlet';
  */
+
+export { type CatalogStore, type Entity, openCatalog } from './catalog/index.js';
 export * from './errors/errors.js';
 export { fanOut, mergeBounded, RunMemo } from './http/async/index.js';
 export { type Auth, apiKeyAuth, basicAuth, bearerAuth, noAuth, oauth2Auth } from './http/auth/index.js';
@@ -28,3 +30,9 @@ export {
   type HttpResponse,
   type Policy,
 } from './http/types.js';
+export { type LoadedManifest, loadManifest, loadMappingFile } from './manifest/load.js';
+export type { Manifest, MappingSpec } from './manifest/schema.js';
+export { type CompiledMapping, compileMapping } from './mapping/compile-mapping.js';
+export { mapPage } from './mapping/map-page.js';
+export type { KindSummary, SyncSummary } from './sync/engine.js';
+export { prepare, type SyncIntegrationOptions, syncIntegration } from './sync/sync-integration.js';

@@ -1,17 +1,17 @@
 import { Command, CommanderError } from 'commander';
 import { isInletError } from '../errors/errors.js';
+import { writeManifestSchema } from '../manifest/write-schema.js';
+import { registerCatalog } from './commands/catalog.js';
+import { registerCheck } from './commands/check.js';
+import { registerSync } from './commands/sync.js';
+import type { CliIo } from './common.js';
 import { runDemo } from './demo.js';
 import { packageInfo } from './package-info.js';
-
-/** Where the CLI writes; injected so tests capture output without spawning a process. */
-export interface CliIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-}
 
 const defaultIo: CliIo = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
+  isTTY: process.stderr.isTTY,
 };
 
 /**
@@ -27,6 +27,21 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
     .option('--verbose', 'print body excerpts and stacks with errors')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+
+  let exitCode = 0;
+  const setExit = (code: number) => {
+    exitCode = code;
+  };
+  registerSync(program, io, setExit);
+  registerCheck(program, io, setExit);
+  registerCatalog(program, io);
+
+  program
+    .command('schema [file]')
+    .description('write the JSON Schema of inlet.yaml (the build writes schema/inlet.schema.json)')
+    .action(async (file?: string) => {
+      io.stdout(`wrote ${await writeManifestSchema(file)}\n`);
+    });
 
   program
     .command('demo')
@@ -46,7 +61,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
 
   try {
     await program.parseAsync(argv);
-    return 0;
+    return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
     const verbose = program.opts<{ verbose?: boolean }>().verbose;

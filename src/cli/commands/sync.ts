@@ -1,0 +1,110 @@
+import type { Command } from 'commander';
+import type { SyncSummary } from '../../sync/engine.js';
+import { syncIntegration } from '../../sync/sync-integration.js';
+import { type CliIo, loggerFor, type SettingsFlags, withSettings } from '../common.js';
+import { createProgress } from '../progress.js';
+import { resolveIntegration } from '../resolve-integration.js';
+import { renderTable } from '../table.js';
+
+interface SyncFlags extends SettingsFlags {
+  kinds?: string;
+  full?: boolean;
+  mapping?: string;
+  json?: boolean;
+}
+
+/** `inlet sync <integration>`: read every kind, map, store, delete stale entities; summary table at the end. */
+export function registerSync(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  withSettings(program.command('sync <integration>'))
+    .description('read every kind into the catalog and delete stale entities when it is safe')
+    .option('--kinds <a,b>', 'read only these kinds (reconciles only blueprints they alone produce)')
+    .option('--full', 'ignore stored incremental cursors')
+    .option('--mapping <file>', 'a port-app-config.yml to use instead of the integration mapping')
+    .option('--json', 'print the summary as JSON on stdout')
+    .action(async (integration: string, flags: SyncFlags) => {
+      const logger = loggerFor(program);
+      const progress = createProgress({ isTTY: io.isTTY, write: io.stderr });
+      const controller = new AbortController();
+      // Ctrl-C aborts cleanly: the run is marked aborted and nothing is deleted; a second one exits at once.
+      const onSigint = () => {
+        if (controller.signal.aborted) process.exit(130);
+        io.stderr(
+          'aborting: finishing the pages in flight; nothing will be deleted (Ctrl-C again to exit now)\n',
+        );
+        controller.abort(new Error('aborted by the user'));
+      };
+      process.on('SIGINT', onSigint);
+      try {
+        const summary = await syncIntegration(resolveIntegration(integration), {
+          set: flags.set,
+          configFile: flags.config,
+          env: process.env,
+          db: flags.db,
+          kinds: flags.kinds
+            ?.split(',')
+            .map((k) => k.trim())
+            .filter(Boolean),
+          full: flags.full,
+          mapping: flags.mapping,
+          logger,
+          signal: controller.signal,
+          onProgress: (kind) => progress.update(kind),
+          onEvent: (event) => {
+            if (event.type === 'retry') progress.note('retry');
+            else if (event.type === 'rate-limit-wait') progress.note('wait');
+          },
+          onWarning: (message) => logger.warn(message),
+        });
+        progress.stop();
+        if (flags.json) io.stdout(`${JSON.stringify(summary)}\n`);
+        else io.stdout(`${formatSummary(summary)}\n`);
+        if (summary.status !== 'succeeded') {
+          const failed = summary.kinds.filter((k) => k.error).map((k) => k.error);
+          io.stderr(`${failed[0] ?? `run ${summary.status}`}\n`);
+          setExit(1);
+        }
+      } finally {
+        progress.stop();
+        process.off('SIGINT', onSigint);
+      }
+    });
+}
+
+function formatSummary(summary: SyncSummary): string {
+  const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
+  const rows = summary.kinds.map((k) => [
+    k.kind,
+    k.status,
+    k.requests,
+    k.retries,
+    k.records,
+    k.upserted,
+    k.unchanged,
+    k.deleted,
+    k.skipped,
+    seconds(k.durationMs),
+  ]);
+  const t = summary.totals;
+  const table = renderTable(
+    [
+      'kind',
+      'status',
+      'requests',
+      'retries',
+      'records',
+      'upserted',
+      'unchanged',
+      'deleted',
+      'skipped',
+      'duration',
+    ],
+    rows,
+  );
+  const lines = [
+    table,
+    '',
+    `run ${summary.runId} ${summary.status}: ${t.records} records, ${t.upserted} upserted, ${t.unchanged} unchanged, ${t.deleted} deleted, ${t.skipped} skipped`,
+    ...summary.notes.map((n) => `note: ${n}`),
+  ];
+  return lines.join('\n');
+}

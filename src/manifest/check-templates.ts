@@ -1,0 +1,124 @@
+/**
+ * Load-time check of every `{...}` placeholder (manifest contract §4): an unknown root, config key or
+ * `for:` variable, or `{parent.…}` in a kind without `parent`, is a ConfigError naming the field.
+ * jq fields (`records`, `paginate.path`, mappings, webhook events) are not templates and are skipped.
+ */
+import type { Manifest } from './schema.js';
+import { placeholders } from './template.js';
+import { errorLine, type FieldPath, throwLines, type YamlSource } from './yaml-source.js';
+
+interface Scope {
+  config: ReadonlySet<string>;
+  vars: ReadonlySet<string>;
+  /** Why `{parent.…}` is refused here, or undefined when it is allowed. */
+  parent?: string;
+  /** The one `{state.x}` key allowed here (the kind's `incremental.param`). */
+  state?: string;
+  webhook: boolean;
+}
+
+/** Problems with one placeholder expression in a scope, as a message, or undefined when fine. */
+function problem(expression: string, scope: Scope): string | undefined {
+  const [root = '', key, ...rest] = expression.split('.');
+  const shown = `{${expression}}`;
+  switch (root) {
+    case 'config':
+      if (key === undefined) return `placeholder ${shown} needs a setting name, e.g. {config.token}`;
+      if (!scope.config.has(key)) {
+        const known = [...scope.config].join(', ') || 'none';
+        return `placeholder ${shown} names unknown setting "${key}" (config has: ${known})`;
+      }
+      return undefined;
+    case 'parent':
+      return scope.parent === undefined ? undefined : `placeholder ${shown} ${scope.parent}`;
+    case 'state':
+      if (scope.state === undefined) return `placeholder ${shown} needs \`incremental\` on this resource`;
+      if (key !== scope.state || rest.length > 0) {
+        return `placeholder ${shown}: state holds only {state.${scope.state}} (incremental.param)`;
+      }
+      return undefined;
+    case 'webhook':
+      if (!scope.webhook) return `placeholder ${shown} is only available in webhooks`;
+      return key === 'url' && rest.length === 0
+        ? undefined
+        : `unknown placeholder ${shown} (expected {webhook.url})`;
+    default:
+      if (scope.vars.has(root)) return undefined;
+      return `unknown placeholder ${shown} (expected config.*, parent.*, state.*${
+        scope.vars.size ? `, or a for variable: ${[...scope.vars].join(', ')}` : ''
+      })`;
+  }
+}
+
+/** Walk strings inside `value`, reporting each bad placeholder with its field path. */
+function scan(
+  value: unknown,
+  path: FieldPath,
+  scope: Scope,
+  out: Array<{ path: FieldPath; message: string }>,
+) {
+  if (typeof value === 'string') {
+    for (const expression of placeholders(value)) {
+      const message = problem(expression, scope);
+      if (message) out.push({ path, message });
+    }
+  } else if (Array.isArray(value)) {
+    value.forEach((item, index) => {
+      scan(item, [...path, index], scope, out);
+    });
+  } else if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) scan(item, [...path, key], scope, out);
+  }
+}
+
+const REGISTER_TEMPLATE_FIELDS = ['method', 'path', 'query', 'headers', 'body'];
+
+/**
+ * Check every placeholder of a validated manifest; throws one ConfigError (`<file>:<line>: <path>: …`
+ * when `source` is given) for the first problem, counting the rest.
+ * @example checkTemplates(manifest, source)
+ */
+export function checkTemplates(manifest: Manifest, source?: YamlSource): void {
+  const found: Array<{ path: FieldPath; message: string }> = [];
+  const config = new Set(Object.keys(manifest.config ?? {}));
+  const none = new Set<string>();
+  const connectionScope: Scope = {
+    config,
+    vars: none,
+    parent: 'is not available in connection (no parent record there)',
+    webhook: false,
+  };
+  scan(manifest.connection, ['connection'], connectionScope, found);
+
+  for (const [kind, resource] of Object.entries(manifest.resources)) {
+    const parent = resource.parent ? undefined : `needs \`parent\` on resource "${kind}"`;
+    const forScope: Scope = { config, vars: none, parent, webhook: false };
+    scan(resource.for, ['resources', kind, 'for'], forScope, found);
+    const scope: Scope = {
+      config,
+      vars: new Set(Object.keys(resource.for ?? {})),
+      parent,
+      state: resource.incremental?.param,
+      webhook: false,
+    };
+    scan(resource.request, ['resources', kind, 'request'], scope, found);
+    scan(resource.incremental?.initial, ['resources', kind, 'incremental', 'initial'], forScope, found);
+  }
+
+  const webhooks = manifest.webhooks as Record<string, unknown> | undefined;
+  if (webhooks) {
+    const scope: Scope = { config, vars: none, parent: 'is not available in webhooks', webhook: true };
+    scan(webhooks.verify, ['webhooks', 'verify'], scope, found);
+    const register = webhooks.register;
+    if (register !== null && typeof register === 'object') {
+      for (const [step, spec] of Object.entries(register)) {
+        if (spec === null || typeof spec !== 'object') continue;
+        for (const field of REGISTER_TEMPLATE_FIELDS) {
+          scan((spec as Record<string, unknown>)[field], ['webhooks', 'register', step, field], scope, found);
+        }
+      }
+    }
+  }
+
+  throwLines(found.map(({ path, message }) => errorLine(source, path, message)));
+}

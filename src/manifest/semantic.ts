@@ -1,0 +1,53 @@
+/**
+ * Cross-field rules the schema cannot express: parents name known kinds without cycles, and
+ * mappings name kinds that are read (manifest contract §4, §6).
+ */
+import type { Manifest } from './schema.js';
+import { errorLine, type FieldPath, type YamlSource } from './yaml-source.js';
+
+/** Every cross-field problem as a one-line message (`<file>:<line>: <path>: …` with a source). */
+export function semanticLines(manifest: Manifest, source?: YamlSource): string[] {
+  const found: Array<{ path: FieldPath; message: string }> = [];
+  const kinds = Object.keys(manifest.resources);
+  const known = kinds.join(', ');
+
+  for (const [kind, resource] of Object.entries(manifest.resources)) {
+    if (resource.parent !== undefined && !(resource.parent in manifest.resources)) {
+      found.push({
+        path: ['resources', kind, 'parent'],
+        message: `unknown parent kind "${resource.parent}" (resources has: ${known})`,
+      });
+    }
+  }
+
+  // A cycle would make each kind wait for the other forever; report it once, at its first kind.
+  const reported = new Set<string>();
+  for (const start of kinds) {
+    const chain: string[] = [];
+    let kind: string | undefined = start;
+    while (kind !== undefined && !chain.includes(kind)) {
+      chain.push(kind);
+      kind = manifest.resources[kind]?.parent;
+    }
+    if (kind === start && !reported.has(start)) {
+      chain.forEach((member) => {
+        reported.add(member);
+      });
+      found.push({
+        path: ['resources', start, 'parent'],
+        message: `parent cycle: ${[...chain, start].join(' -> ')}`,
+      });
+    }
+  }
+
+  manifest.mapping?.resources.forEach((entry, index) => {
+    if (!(entry.kind in manifest.resources)) {
+      found.push({
+        path: ['mapping', 'resources', index, 'kind'],
+        message: `mapping for unknown kind "${entry.kind}" (resources has: ${known})`,
+      });
+    }
+  });
+
+  return found.map(({ path, message }) => errorLine(source, path, message));
+}

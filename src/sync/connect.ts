@@ -1,0 +1,111 @@
+import { Agent } from 'undici';
+import { ConfigError } from '../errors/errors.js';
+import { type Auth, apiKeyAuth, basicAuth, bearerAuth, noAuth, oauth2Auth } from '../http/auth/index.js';
+import { type Client, type ClientOptions, createClient } from '../http/client.js';
+import { type Clock, systemClock } from '../http/clock.js';
+import type { Logger } from '../http/log.js';
+import { Redactor } from '../http/redact.js';
+import { createTransport } from '../http/transport.js';
+import type { EventSink } from '../http/types.js';
+import type { LoadedManifest } from '../manifest/load.js';
+import type { Manifest } from '../manifest/schema.js';
+import { renderTemplate, type TemplateScope } from '../manifest/template.js';
+
+export interface ConnectOptions {
+  /** `false` for a single attempt (`inlet check` wants a verdict, not patience). */
+  retry?: false;
+  logger?: Logger;
+  onEvent?: EventSink;
+  clock?: Clock;
+}
+
+type AuthSpec = NonNullable<Manifest['connection']['auth']>;
+type RateLimitSpec = NonNullable<Manifest['connection']['rateLimit']>;
+
+/**
+ * The HTTP client for a loaded manifest (§3): templates rendered with the settings, `when:`
+ * choosing the auth and the rate-limit entry, and every secret setting registered for redaction.
+ */
+export function connect(loaded: LoadedManifest, options: ConnectOptions = {}): Client {
+  const { connection } = loaded.manifest;
+  const scope: TemplateScope = { config: loaded.settings.values };
+  const render = (template: string) => renderTemplate(template, scope);
+  const baseUrl = render(connection.baseUrl);
+  if (!baseUrl) throw new ConfigError('connection.baseUrl: renders empty (is its setting set?)');
+  const retry = connection.retry;
+  const clientOptions: ClientOptions = {
+    baseUrl,
+    auth: buildAuth(connection.auth, render, baseUrl, options.clock),
+    headers: Object.fromEntries(Object.entries(connection.headers ?? {}).map(([k, v]) => [k, render(v)])),
+    rateLimit: chooseRateLimit(connection.rateLimit, render),
+    retry:
+      options.retry === false
+        ? false
+        : retry && {
+            attempts: retry.attempts,
+            statuses: retry.statuses,
+            backoff: retry.backoff && {
+              initial: retry.backoff.initial ?? 500,
+              max: retry.backoff.max ?? 60_000,
+            },
+            maxWait: retry.maxWait,
+          },
+    timeout: connection.timeout,
+    concurrency: connection.concurrency,
+    allowInsecure: connection.allowInsecure,
+    logger: options.logger,
+    onEvent: options.onEvent,
+    clock: options.clock,
+  };
+  const client = createClient(clientOptions);
+  for (const secret of loaded.settings.secrets) client.redactor.add(secret);
+  return client;
+}
+
+/** `when:` is true when it renders non-empty (§3: "auth is used only if this renders non-empty"). */
+const applies = (when: string | undefined, render: (t: string) => string) =>
+  when === undefined || render(when) !== '';
+
+function buildAuth(
+  spec: AuthSpec | undefined,
+  render: (t: string) => string,
+  baseUrl: string,
+  clock?: Clock,
+): Auth {
+  if (!spec || !applies(spec.when, render)) return noAuth();
+  // Capabilities, not a type switch in shared code: this table is the one place auth types are named.
+  const factories: { [T in AuthSpec['type']]: (s: Extract<AuthSpec, { type: T }>) => Auth } = {
+    none: () => noAuth(),
+    bearer: (s) => bearerAuth(render(s.token)),
+    basic: (s) => basicAuth(render(s.username), render(s.password)),
+    apiKey: (s) => apiKeyAuth({ name: s.name, in: s.in, value: render(s.value), prefix: s.prefix }),
+    oauth2: (s) => {
+      const refreshToken = s.refreshToken === undefined ? undefined : render(s.refreshToken);
+      return oauth2Auth({
+        tokenUrl: new URL(render(s.tokenUrl), baseUrl).href,
+        clientId: render(s.clientId),
+        clientSecret: render(s.clientSecret),
+        grant: s.grant,
+        refreshToken: refreshToken || undefined,
+        scopes: s.scopes,
+        send: createTransport({
+          dispatcher: new Agent(),
+          timeout: 30_000,
+          maxResponseSize: 1 << 20,
+          redactor: new Redactor(),
+        }),
+        clock: clock ?? systemClock,
+      });
+    },
+  };
+  return (factories[spec.type] as (s: AuthSpec) => Auth)(spec);
+}
+
+function chooseRateLimit(
+  spec: RateLimitSpec | undefined,
+  render: (t: string) => string,
+): ClientOptions['rateLimit'] {
+  const entries = spec === undefined ? [] : Array.isArray(spec) ? spec : [spec];
+  const chosen = entries.find((e) => applies(e.when, render));
+  return chosen && { requests: chosen.requests, per: chosen.per, headers: chosen.headers };
+}

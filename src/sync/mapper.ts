@@ -1,0 +1,60 @@
+import { ConfigError } from '../errors/errors.js';
+import type { LoadedManifest, MappingFile } from '../manifest/load.js';
+import { type CompiledMapping, compileMapping } from '../mapping/compile-mapping.js';
+import { mapPage } from '../mapping/map-page.js';
+import type { Mapper } from './engine.js';
+
+/**
+ * The engine's mapper for a manifest: its own mapping (strict), or a `--mapping` file such as an
+ * Ocean port-app-config.yml (foreign: unknown keys and kinds are one warning). Every jq program is
+ * compiled here, before any request is sent.
+ */
+export async function createMapper(
+  loaded: LoadedManifest,
+  foreign: MappingFile | undefined,
+  onWarning: (message: string) => void,
+): Promise<Mapper> {
+  const resources = loaded.manifest.resources;
+  const spec = foreign ? foreign.value : loaded.manifest.mapping;
+  if (spec === undefined) {
+    throw new ConfigError(
+      `${loaded.file}: mapping: no mapping (add a mapping section, a mapping.yml, or pass --mapping)`,
+    );
+  }
+  const vars = [...new Set(Object.values(resources).flatMap((r) => Object.keys(r.for ?? {})))];
+  const { mapping, warnings } = await compileMapping(spec, {
+    foreign: foreign !== undefined,
+    kinds: Object.keys(resources),
+    file: foreign?.file,
+    vars,
+  });
+  for (const warning of warnings) onWarning(warning);
+  return {
+    mapPage: (kind, records, bindings) => mapPage(mapping, kind, records, bindings),
+    blueprintsOf: (kind) => blueprintsOf(mapping, kind),
+    deleteStaleEntities: mapping.deleteStaleEntities,
+    deletionThreshold: mapping.deletionThreshold,
+  };
+}
+
+/** A blueprint written as a string literal (`'"githubRepository"'`) is known before the run. */
+function blueprintsOf(mapping: CompiledMapping, kind: string): { literals: string[]; dynamic: boolean } {
+  const literals: string[] = [];
+  let dynamic = false;
+  for (const entry of mapping.entries) {
+    if (entry.kind !== kind) continue;
+    const literal = stringLiteral(entry.programs.blueprint);
+    if (literal === undefined) dynamic = true;
+    else literals.push(literal);
+  }
+  return { literals, dynamic };
+}
+
+function stringLiteral(program: string): string | undefined {
+  try {
+    const value = JSON.parse(program.trim()) as unknown;
+    return typeof value === 'string' ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
