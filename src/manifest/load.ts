@@ -27,6 +27,11 @@ export interface LoadedManifest {
   mappingFile?: string;
   /** Always false here: the integration's own mapping is strict; `--mapping` files are foreign. */
   mappingForeign: false;
+  /**
+   * `<file>:<line>` of a dotted field path (`resources.task.records`, `mapping.resources[0].kind`),
+   * so checks made after loading (jq programs) point at the line like every other manifest error.
+   */
+  locate(path: string): string;
 }
 
 /** A YAML mapping file given with `--mapping`: parsed with line info, not validated (foreign, §6). */
@@ -99,18 +104,23 @@ export async function loadManifest(path: string, options: SettingsOptions = {}):
   const manifest = validateManifest(source);
 
   let mappingFile: string | undefined = manifest.mapping ? file : undefined;
+  let mappingSource: YamlSource | undefined;
   const besides = join(dir, MAPPING_FILE);
   if (!manifest.mapping && (await exists(besides))) {
-    const mappingSource = parseYaml(
-      await readText(besides, 'mapping'),
-      join(displayDir(path, file), MAPPING_FILE),
-    );
+    mappingSource = parseYaml(await readText(besides, 'mapping'), join(displayDir(path, file), MAPPING_FILE));
     manifest.mapping = validateMappingFile(mappingSource, manifest);
     mappingFile = besides;
   }
 
   const settings = resolveSettings(manifest.config, options);
-  return { file, dir, manifest, settings, mappingFile, mappingForeign: false };
+  const locate = (path: string) => {
+    const segments = parseFieldPath(path);
+    if (mappingSource && segments[0] === 'mapping') {
+      return `${mappingSource.file}:${mappingSource.lineOf(segments.slice(1))}`;
+    }
+    return `${source.file}:${source.lineOf(segments)}`;
+  };
+  return { file, dir, manifest, settings, mappingFile, mappingForeign: false, locate };
 }
 
 /**
@@ -131,4 +141,19 @@ function displayName(given: string, file: string): string {
 
 function displayDir(given: string, file: string): string {
   return dirname(displayName(given, file));
+}
+
+/** `mapping.resources[0].port` → `['mapping', 'resources', 0, 'port']`. */
+export function parseFieldPath(path: string): Array<string | number> {
+  const segments: Array<string | number> = [];
+  for (const part of path.split('.')) {
+    const match = /^([^[]*)((?:\[\d+\])*)$/.exec(part);
+    if (!match) {
+      segments.push(part);
+      continue;
+    }
+    if (match[1]) segments.push(match[1]);
+    for (const index of match[2]!.matchAll(/\[(\d+)\]/g)) segments.push(Number(index[1]));
+  }
+  return segments;
 }

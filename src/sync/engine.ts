@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { setMaxListeners } from 'node:events';
 import { isInletError } from '../errors/errors.js';
 import { fanOut, mergeBounded, RunMemo } from '../http/async/index.js';
 import type { Client } from '../http/client.js';
@@ -157,6 +158,8 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
   const selected = options.kinds?.length
     ? plan.kinds.filter((k) => options.kinds!.includes(k.kind))
     : plan.kinds;
+  // Every chain's requests listen on the one abort signal: dozens of listeners are expected here.
+  if (signal) setMaxListeners(0, signal);
   const runId = await store.startRun(
     plan.integration,
     selected.map((k) => k.kind),
@@ -229,7 +232,6 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
     try {
       for await (const page of pagesOf(kp.kind)) {
         if (kp.incremental) trackCursor(cursors, page, kp.incremental.cursor);
-        summary.requests++;
         let records = page.records;
         if (kp.maxItems !== undefined && summary.records + records.length > kp.maxItems) {
           records = records.slice(0, kp.maxItems - summary.records);

@@ -1,8 +1,14 @@
 import { type CatalogStore, openCatalog } from '../catalog/index.js';
-import { ConfigError } from '../errors/errors.js';
+import { ConfigError, isInletError } from '../errors/errors.js';
 import type { Logger } from '../http/log.js';
 import type { EventSink } from '../http/types.js';
-import { type LoadedManifest, loadManifest, loadMappingFile } from '../manifest/load.js';
+import {
+  type LoadedManifest,
+  loadManifest,
+  loadMappingFile,
+  type MappingFile,
+  parseFieldPath,
+} from '../manifest/load.js';
 import type { SettingsOptions } from '../manifest/settings.js';
 import { connect } from './connect.js';
 import {
@@ -35,10 +41,35 @@ export interface Prepared {
 export async function prepare(path: string, options: PrepareOptions = {}): Promise<Prepared> {
   const loaded = await loadManifest(path, options);
   const foreign = options.mapping ? await loadMappingFile(options.mapping) : undefined;
-  const mapper = await createMapper(loaded, foreign, options.onWarning ?? (() => {}));
-  // Compiles the selectors too; the plan is built again with stored state when syncing.
-  await planFromManifest(loaded);
-  return { loaded, mapper };
+  try {
+    const mapper = await createMapper(loaded, foreign, options.onWarning ?? (() => {}));
+    // Compiles the selectors too; the plan is built again with stored state when syncing.
+    await planFromManifest(loaded);
+    return { loaded, mapper };
+  } catch (error) {
+    throw located(error, loaded, foreign);
+  }
+}
+
+const FIELD = /^([A-Za-z_$][\w$-]*(?:\.[\w$-]+|\[\d+\])*): /;
+
+/**
+ * jq programs are compiled after the manifest loads; their errors name the field path, and this
+ * adds `<file>:<line>` so they read like every other manifest error (§1).
+ */
+function located(error: unknown, loaded: LoadedManifest, foreign: MappingFile | undefined): unknown {
+  if (!isInletError(error, 'E_CONFIG')) return error;
+  if (foreign && error.message.startsWith(`${foreign.file}: `)) {
+    const rest = error.message.slice(foreign.file.length + 2);
+    const path = FIELD.exec(rest)?.[1];
+    if (path) error.message = `${foreign.file}:${foreign.source.lineOf(parseFieldPath(path))}: ${rest}`;
+    return error;
+  }
+  const path = FIELD.exec(error.message)?.[1];
+  if (path && (path.startsWith('mapping') || path.startsWith('resources'))) {
+    error.message = `${loaded.locate(path)}: ${error.message}`;
+  }
+  return error;
 }
 
 export interface SyncIntegrationOptions extends PrepareOptions {
