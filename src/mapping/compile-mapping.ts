@@ -5,7 +5,7 @@
 import { ConfigError } from '../errors/errors.js';
 import { compileFast, type FastFn } from './fast-path.js';
 import { checkJq, varNames, wrapProgram } from './jq.js';
-import { buildPageProgram } from './page-program.js';
+import { buildPageProgram, fieldPrograms } from './page-program.js';
 
 /** The programs of one resources entry, as written. */
 export interface EntryPrograms {
@@ -18,15 +18,16 @@ export interface EntryPrograms {
   relations: [string, string][];
 }
 
-/** The JS evaluators of an entry whose programs are all plain paths or literals. */
+/**
+ * The JS evaluators of an entry (see fast-path.ts); null where a program needs jq. mapPage sends
+ * only the rest to jq, and skips jq when nothing is left.
+ */
 export interface FastEntry {
-  selector: FastFn;
+  selector: FastFn | null;
+  /** Null when the entry has no itemsToParse (an entry whose itemsToParse needs jq has no FastEntry). */
   itemsToParse: FastFn | null;
-  identifier: FastFn;
-  title: FastFn | null;
-  blueprint: FastFn;
-  properties: [string, FastFn][];
-  relations: [string, FastFn][];
+  /** In tuple order (see fieldPrograms). */
+  fields: (FastFn | null)[];
 }
 
 /** One compiled resources entry; several may share a kind and are applied in order. */
@@ -37,8 +38,9 @@ export interface CompiledEntry {
   programs: EntryPrograms;
   /** Bound variable names (`parent` first). */
   vars: string[];
-  /** The wrapped jq program that maps a whole page (see page-program.ts). */
+  /** The wrapped jq program that maps a whole page with jq alone (see page-program.ts). */
   pageProgram: string;
+  /** Null when no field runs in JS, or itemsToParse needs jq (then the page program does it all). */
   fast: FastEntry | null;
 }
 
@@ -174,9 +176,10 @@ export async function compileMapping(
     if (programs.itemsToParse !== null) checks.push([programs.itemsToParse, `${path}.port.itemsToParse`]);
     if (programs.title !== null) checks.push([programs.title, `${mp}.title`]);
     for (const [program, field] of checks) await checkJq(program, at(field), names);
-    const pageProgram = wrapProgram(buildPageProgram(programs), names);
+    const body = buildPageProgram({ ...programs, fields: fieldPrograms(programs) });
     // The assembled program must compile too (it only combines checked parts, so this is a safeguard).
-    await checkJq(buildPageProgram(programs), at(path), names);
+    await checkJq(body, at(path), names);
+    const pageProgram = wrapProgram(body, names);
     entries.push({
       kind: res.kind,
       path: at(path),
@@ -198,23 +201,9 @@ export async function compileMapping(
 }
 
 function compileFastEntry(p: EntryPrograms): FastEntry | null {
-  const pairs = (list: [string, string][]): [string, FastFn][] | null => {
-    const out: [string, FastFn][] = [];
-    for (const [k, prog] of list) {
-      const fn = compileFast(prog);
-      if (!fn) return null;
-      out.push([k, fn]);
-    }
-    return out;
-  };
-  const selector = compileFast(p.selector);
   const itemsToParse = p.itemsToParse === null ? null : compileFast(p.itemsToParse);
-  const identifier = compileFast(p.identifier);
-  const title = p.title === null ? null : compileFast(p.title);
-  const blueprint = compileFast(p.blueprint);
-  const properties = pairs(p.properties);
-  const relations = pairs(p.relations);
-  if (!selector || !identifier || !blueprint || !properties || !relations) return null;
-  if ((p.itemsToParse !== null && !itemsToParse) || (p.title !== null && !title)) return null;
-  return { selector, itemsToParse, identifier, title, blueprint, properties, relations };
+  if (p.itemsToParse !== null && !itemsToParse) return null;
+  const fields = fieldPrograms(p).map((program) => compileFast(program));
+  if (fields.every((f) => f === null)) return null;
+  return { selector: compileFast(p.selector), itemsToParse, fields };
 }

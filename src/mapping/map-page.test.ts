@@ -5,11 +5,14 @@ import { mapPage } from './map-page.js';
 const compile = async (resources: unknown[], vars: string[] = []) =>
   (await compileMapping({ resources }, { foreign: false, kinds: ['repo', 'pr'], vars })).mapping;
 
-/** The same mapping with the fast path turned off, so both paths run on the same records. */
+/** The same mapping with the fast path turned off, so every field runs in the jq page program. */
 const jqOnly = (m: CompiledMapping): CompiledMapping => ({
   ...m,
   entries: m.entries.map((e) => ({ ...e, fast: null })),
 });
+
+/** Per field of the first entry: does it run in jq (true) or in JS (false)? */
+const inJq = (m: CompiledMapping) => m.entries[0]?.fast?.fields.map((f) => f === null);
 
 const plain = {
   kind: 'repo',
@@ -100,7 +103,8 @@ describe('mapPage', () => {
         },
       },
     ]);
-    expect(mapping.entries[0]?.fast).toBeNull();
+    // Only title (absent: null) and blueprint run in JS; the rest go to jq.
+    expect(inJq(mapping)).toEqual([true, false, false, true, true, true, true]);
     const page = [
       {
         id: 7,
@@ -110,6 +114,7 @@ describe('mapPage', () => {
       },
     ];
     const { entities } = await mapPage(mapping, 'pr', page, {});
+    expect(await mapPage(jqOnly(mapping), 'pr', page)).toEqual({ entities, skipped: 0, filtered: 0 });
     expect(entities).toEqual([
       {
         blueprint: 'pr',
@@ -131,9 +136,14 @@ describe('mapPage', () => {
       },
     });
     const mapping = await compile([entry('"topic"')]);
-    expect(mapping.entries[0]?.fast).toBeNull(); // the selector is not a plain path
+    expect(mapping.entries[0]?.fast?.selector).toBeNull(); // the selector runs in jq, the fields in JS
     const fastMapping = await compile([{ ...entry('"topic"'), selector: { query: 'true' } }]);
-    expect(fastMapping.entries[0]?.fast).not.toBeNull();
+    expect(inJq(fastMapping)).toEqual([false, false, false, false]);
+    // An itemsToParse that needs jq sends the whole entry to the jq page program.
+    const jqItems = await compile([
+      { ...entry('"t"'), port: { ...entry('"t"').port, itemsToParse: '[.topics[]?]' } },
+    ]);
+    expect(jqItems.entries[0]?.fast).toBeNull();
     const page = [
       { name: 'r1', topics: ['a', 'skip', 'b'] },
       { name: 'r2', topics: 'not-a-list' },
@@ -145,9 +155,70 @@ describe('mapPage', () => {
       ['b', 'r1'],
     ]);
     expect([result.skipped, result.filtered]).toEqual([1, 1]);
+    expect(await mapPage(jqOnly(mapping), 'repo', page)).toEqual(result);
     expect(await mapPage(fastMapping, 'repo', page)).toEqual(
       await mapPage(jqOnly(fastMapping), 'repo', page),
     );
+  });
+
+  it('hybrid (JS fields + one jq call for the rest) equals the jq page program', async () => {
+    const mappings = {
+      identifier: '.id',
+      title: '.name | if type == "object" then . else tostring end',
+      blueprint: '"r"',
+      properties: {
+        url: '.html_url',
+        deep: '.meta.a.b',
+        cond: 'if .language then .language else "" end',
+        alt: '.language // .name',
+        upper: '.name | ascii_upcase',
+        bad: '.meta.a.b + 1',
+        first: '.topics[]',
+        none: 'empty',
+        missing: '.nope',
+      },
+      relations: { parent: '$parent.login', org: '$org', both: '[$parent.login, $org]' },
+    };
+    const entries = [
+      { kind: 'repo', selector: { query: '.archived' }, port: { entity: { mappings } } },
+      { kind: 'repo', selector: { query: '.archived == true' }, port: { entity: { mappings } } },
+      { kind: 'repo', port: { entity: { mappings: { ...mappings, identifier: '.id | .' } } } },
+      {
+        kind: 'repo',
+        selector: { query: '.item != "b"' },
+        port: { itemsToParse: '.topics', entity: { mappings: { ...mappings, identifier: '.item' } } },
+      },
+      {
+        kind: 'repo',
+        selector: { query: '.archived' },
+        port: { itemsToParse: '.topics', entity: { mappings: { ...mappings, title: '.item' } } },
+      },
+    ];
+    const page = [
+      ...records,
+      { id: 7, name: 'seven', archived: true, language: 'C', topics: ['a', 'b', 'c'], item: 'own' },
+      { id: 8.5, name: 'eight', archived: true, topics: 'nope', meta: { a: { b: 2 } } },
+      { id: 9, name: null, archived: true, language: false, topics: [null, { x: 1 }] },
+    ];
+    const bindings = { parent: { login: 'acme' }, vars: { org: 'acme-org' } };
+    for (const [i, entry] of entries.entries()) {
+      const mapping = await compile([entry], ['org']);
+      const jq = inJq(mapping) ?? [];
+      expect(jq.some((x) => x) && jq.some((x) => !x), `entry ${i} is hybrid`).toBe(true);
+      const hybrid = await mapPage(mapping, 'repo', page, bindings);
+      expect(hybrid, `entry ${i}`).toEqual(await mapPage(jqOnly(mapping), 'repo', page, bindings));
+      expect(hybrid.entities.length, `entry ${i}`).toBeGreaterThan(2);
+    }
+    const sevens = await mapPage(await compile([entries[3]], ['org']), 'repo', page, bindings);
+    // The record's own `item` key wins over the element (Ocean's `{"item": item, **data}`).
+    expect(sevens.entities.filter((e) => e.properties.upper === 'SEVEN').map((e) => e.identifier)).toEqual([
+      'own',
+      'own',
+      'own',
+    ]);
+    // A JS selector that rejects every record leaves nothing for jq.
+    const none = await compile([{ ...entries[0], selector: { query: '.nope' } }], ['org']);
+    expect(await mapPage(none, 'repo', page, bindings)).toEqual({ entities: [], skipped: 0, filtered: 9 });
   });
 
   it('applies every entry of a kind in order', async () => {

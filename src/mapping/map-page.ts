@@ -1,11 +1,13 @@
 /**
  * Maps a page of records to catalog entities (manifest contract §6): one jq call per slice of the
- * page per resources entry, or plain JS when every program of the entry is a path or a literal.
+ * page per resources entry, for the fields the JS fast path cannot evaluate (none when every program
+ * of the entry is a path, a literal or a simple conditional; then jq is not called).
  */
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { ResponseError } from '../errors/errors.js';
 import type { CompiledEntry, CompiledMapping, FastEntry } from './compile-mapping.js';
-import { jqHandle, runWrapped } from './jq.js';
+import { jqHandle, runWrapped, wrapProgram } from './jq.js';
+import { buildPageProgram, fieldPrograms } from './page-program.js';
 
 /** A catalog entity as Port describes it. */
 export interface Entity {
@@ -59,7 +61,7 @@ export async function mapPage(
     for (let start = 0; start < records.length; start += SLICE) {
       if (start > 0) await yieldToLoop();
       const slice = records.slice(start, start + SLICE);
-      if (entry.fast) mapFast(entry.fast, slice, vars, result);
+      if (entry.fast) await mapHybrid(entry, entry.fast, slice, vars, result);
       else await mapJq(entry, slice, vars, result);
     }
   }
@@ -104,21 +106,32 @@ function collect(
   });
 }
 
+/** Runs a page program on `slice`; its rows (see page-program.ts). */
+async function runPage(
+  entry: CompiledEntry,
+  program: string,
+  slice: readonly object[],
+  vars: Record<string, unknown>,
+): Promise<unknown[]> {
+  const jq = await jqHandle();
+  const run = runWrapped(jq, program, slice, vars);
+  // Every field is wrapped in try, so only halt/halt_error (or a crash) can end here.
+  if (!run.ok) throw new ResponseError(`${entry.path}: jq: ${run.message}`, { kind: entry.kind });
+  const [rows] = run.outputs;
+  if (!Array.isArray(rows)) throw new ResponseError(`${entry.path}: jq: page program gave no list`);
+  return rows;
+}
+
 async function mapJq(
   entry: CompiledEntry,
   slice: readonly object[],
   vars: Record<string, unknown>,
   result: MapResult,
 ): Promise<void> {
-  const jq = await jqHandle();
-  const run = runWrapped(jq, entry.pageProgram, slice, vars);
-  // Every field is wrapped in try, so only halt/halt_error (or a crash) can end here.
-  if (!run.ok) throw new ResponseError(`${entry.path}: jq: ${run.message}`, { kind: entry.kind });
-  const [rows] = run.outputs;
-  if (!Array.isArray(rows)) throw new ResponseError(`${entry.path}: jq: page program gave no list`);
+  const rows = await runPage(entry, entry.pageProgram, slice, vars);
   const props = entry.programs.properties.map(([k]) => k);
   const rels = entry.programs.relations.map(([k]) => k);
-  for (const row of rows as unknown[]) {
+  for (const row of rows) {
     if (row === 0) result.skipped++;
     else if (row === false) result.filtered++;
     else
@@ -131,39 +144,65 @@ async function mapJq(
   }
 }
 
-function mapFast(
+/**
+ * Fields with a JS evaluator run in JS; the rest (and a selector that needs jq) go to one jq call
+ * whose rows line up with the records, or items, in order. A JS selector without itemsToParse
+ * drops records before the call, so jq never sees them.
+ */
+async function mapHybrid(
+  entry: CompiledEntry,
   fast: FastEntry,
   slice: readonly object[],
   vars: Record<string, unknown>,
   result: MapResult,
-): void {
-  const props = fast.properties.map(([k]) => k);
-  const rels = fast.relations.map(([k]) => k);
+): Promise<void> {
+  const props = entry.programs.properties.map(([k]) => k);
+  const rels = entry.programs.relations.map(([k]) => k);
+  const { selector, itemsToParse, fields } = fast;
+  const all = fieldPrograms(entry.programs);
+  const jqFields = all.filter((_, i) => fields[i] === null);
+  let records = slice;
+  if (selector && !itemsToParse) {
+    records = slice.filter((r) => selector(r, vars) === true);
+    result.filtered += slice.length - records.length;
+  }
+  let rows: unknown[] | null = null;
+  if ((jqFields.length > 0 || !selector) && records.length > 0) {
+    const body = buildPageProgram({
+      selector: selector ? 'true' : entry.programs.selector,
+      itemsToParse: entry.programs.itemsToParse,
+      fields: jqFields,
+    });
+    rows = await runPage(entry, wrapProgram(body, entry.vars), records, vars);
+  }
+  let next = 0;
   const one = (record: unknown) => {
-    if (fast.selector(record, vars) !== true) {
+    const row = rows ? rows[next++] : null;
+    if (row === false || (selector && itemsToParse && selector(record, vars) !== true)) {
       result.filtered++;
       return;
     }
-    const values = [
-      fast.identifier(record, vars),
-      fast.title ? fast.title(record, vars) : null,
-      fast.blueprint(record, vars),
-      ...fast.properties.map(([, fn]) => fn(record, vars)),
-      ...fast.relations.map(([, fn]) => fn(record, vars)),
-    ].map((v) => v ?? null);
+    let j = 0;
+    const values = fields.map((fn) =>
+      fn ? (fn(record, vars) ?? null) : ((row as unknown[][])[j++]?.[0] ?? null),
+    );
     collect(values, result, props, rels);
   };
-  for (const record of slice) {
-    if (!fast.itemsToParse) {
+  for (const record of records) {
+    if (!itemsToParse) {
       one(record);
       continue;
     }
-    const items = fast.itemsToParse(record, vars);
+    const items = itemsToParse(record, vars);
     if (!Array.isArray(items)) {
+      if (rows) next++; // the page program's 0 for this record
       result.skipped++;
       continue;
     }
     const isRecord = typeof record === 'object' && record !== null && !Array.isArray(record);
     for (const item of items) one(isRecord ? { item, ...record } : { item });
+  }
+  if (rows && next !== rows.length) {
+    throw new ResponseError(`${entry.path}: jq: page program gave ${rows.length} rows for ${next} items`);
   }
 }

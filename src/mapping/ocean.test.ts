@@ -1,11 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { compileMapping } from './compile-mapping.js';
+import { type CompiledMapping, compileMapping } from './compile-mapping.js';
 import { mapPage } from './map-page.js';
 
 const fixture = (name: string): unknown =>
   parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8'));
+
+/** The same mapping with every field in the jq page program. */
+const jqOnly = (m: CompiledMapping): CompiledMapping => ({
+  ...m,
+  entries: m.entries.map((e) => ({ ...e, fast: null })),
+});
 
 /** A repository as GitHub's REST API returns it (GET /orgs/{org}/repos), trimmed. */
 const repository = {
@@ -65,6 +71,22 @@ describe('Ocean port-app-config files', () => {
         relations: { organization: 'octocat' },
       },
     ]);
+    // Its `if … then … else … end` fields run in JS; they agree with jq on every branch.
+    expect(mapping.entries[1]?.fast?.fields.every((f) => f !== null)).toBe(true);
+    const page = [
+      repository,
+      {
+        ...repository,
+        private: true,
+        description: 'd',
+        language: null,
+        __includedFiles: { 'README.md': 'r' },
+      },
+      { ...repository, private: null, description: '', language: false, owner: 'not-an-object' },
+    ];
+    expect(await mapPage(mapping, 'repository', page)).toEqual(
+      await mapPage(jqOnly(mapping), 'repository', page),
+    );
   });
 
   it('github: maps a pull request with gsub, strptime and mktime', async () => {
@@ -86,7 +108,13 @@ describe('Ocean port-app-config files', () => {
       closed_at: '2011-01-26T20:31:12Z',
       updated_at: '2011-01-26T20:31:12Z',
     };
-    const { entities } = await mapPage(mapping, 'pull-request', [pr]);
+    const page = [pr, { ...pr, id: 2, merged_at: null, user: { login: 'a[b]c' }, requested_reviewers: null }];
+    const { entities } = await mapPage(mapping, 'pull-request', page);
+    expect(await mapPage(jqOnly(mapping), 'pull-request', page)).toEqual({
+      entities,
+      skipped: 0,
+      filtered: 0,
+    });
     expect(entities[0]).toMatchObject({
       identifier: 'Hello-World1',
       blueprint: 'githubPullRequest',
