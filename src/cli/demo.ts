@@ -1,142 +1,84 @@
-import { mergeBounded } from '../http/async/index.js';
-import { bearerAuth } from '../http/auth/index.js';
-import { createClient } from '../http/client.js';
+import { join } from 'node:path';
+import { github } from '../../integrations/github/index.js';
+import { builtInDir } from '../../integrations/registry.js';
+import { openCatalog } from '../catalog/index.js';
 import { createLogger } from '../http/log.js';
-import type { PaginateSpec } from '../http/pagination/index.js';
-import type { HttpEvent } from '../http/types.js';
-import { startTestServer } from '../testing/test-server.js';
+import { syncIntegration } from '../sync/sync-integration.js';
+import { createProgress } from './progress.js';
+import { formatSummary } from './summary.js';
+import { renderTable } from './table.js';
 
 export interface DemoOptions {
-  items: number;
+  /** @default './inlet-demo.db' */
+  db: string;
+  /** Share of simulator responses faulted (5xx, resets, GitHub rate limits). */
   faultRate: number;
   logLevel: string;
   logFormat?: 'json' | 'pretty';
   out: (text: string) => void;
+  err: (text: string) => void;
+  isTTY?: boolean;
 }
-
-interface Chain {
-  name: string;
-  path: string;
-  query: Record<string, number>;
-  paginate: PaginateSpec;
-  records: string;
-}
-
-/** One endpoint per pagination style the test server speaks, each as a real API shapes it. */
-const CHAINS: Chain[] = [
-  {
-    name: 'link (GitHub)',
-    path: '/api/link/items',
-    query: { per_page: 10 },
-    paginate: { type: 'link' },
-    records: '.',
-  },
-  {
-    name: 'nextUrl (RapidPro)',
-    path: '/api/next/items',
-    query: { page_size: 10 },
-    paginate: { type: 'nextUrl', path: '.next' },
-    records: '.results',
-  },
-  {
-    name: 'cursor (Jira issues)',
-    path: '/api/cursor/items',
-    query: { maxResults: 10 },
-    paginate: { type: 'cursor', param: 'nextPageToken', path: '.nextPageToken' },
-    records: '.issues',
-  },
-  {
-    name: 'offset (Jira projects)',
-    path: '/api/offset/items',
-    query: {},
-    paginate: { type: 'offset', param: 'startAt', limitParam: 'maxResults', limit: 10, total: '.total' },
-    records: '.values',
-  },
-  {
-    name: 'page (Octopus)',
-    path: '/api/pages/items',
-    query: { per_page: 10 },
-    paginate: { type: 'page', param: 'page', start: 1, last: '.last_page' },
-    records: '.data',
-  },
-];
 
 /**
- * The offline demo behind `npm start`: a loopback API that faults a share of its
- * responses (429, GitHub 403 limits, 502/503, resets mid-body) is read through every
- * pagination style concurrently, and every record arrives exactly once.
+ * `inlet demo` (and `npm start`): the whole path offline. The GitHub simulator runs on loopback,
+ * faulting a share of its responses; the built-in github integration syncs it into a SQLite
+ * catalog with the live progress display; then the summary and a sample of entities.
  */
-export async function runDemo(options: DemoOptions): Promise<void> {
-  const token = 'demo-token-not-a-secret-elsewhere';
-  const server = await startTestServer({
-    items: options.items,
+export async function runDemo(options: DemoOptions): Promise<boolean> {
+  const simulator = await github.startSimulator({
     seed: 7,
-    credentials: { bearer: token },
-    faults: {
-      rate: options.faultRate,
-      seed: 7,
-      kinds: ['429', '403-primary', '403-secondary', '502', '503', 'reset'],
-      retryAfterSeconds: 1,
-    },
+    faults:
+      options.faultRate > 0
+        ? { rate: options.faultRate, seed: 7, kinds: ['502', '503', 'reset', '429'], retryAfterSeconds: 1 }
+        : undefined,
   });
-  const counts = { requests: 0, retries: 0, waits: 0, waitedMs: 0 };
-  const onEvent = (event: HttpEvent) => {
-    if (event.type === 'request') counts.requests++;
-    else if (event.type === 'retry') counts.retries++;
-    else if (event.type === 'rate-limit-wait') {
-      counts.waits++;
-      counts.waitedMs += event.waitMs;
-    }
-  };
-  const client = createClient({
-    baseUrl: server.url,
-    auth: bearerAuth(token),
-    concurrency: 4,
-    retry: { backoff: { initial: '50ms', max: '1s' } },
-    logger: createLogger({ level: options.logLevel, format: options.logFormat }),
-    onEvent,
-  });
-
-  const started = performance.now();
+  const progress = createProgress({ isTTY: options.isTTY, write: options.err });
   try {
-    out(options, `Reading ${CHAINS.length} endpoints of ${options.items} records each from ${server.url}`);
-    out(
-      options,
-      `(${Math.round(options.faultRate * 100)}% of responses faulted: 429, GitHub 403 limits, 502, 503, resets)\n`,
+    options.out(
+      `GitHub simulator on ${simulator.url} (${Math.round(options.faultRate * 100)}% of responses faulted)\n`,
     );
-    const perChain = new Map<string, Set<unknown>>(CHAINS.map((c) => [c.name, new Set()]));
-    const sources = CHAINS.map(async function* (chain) {
-      for await (const page of client.pages(chain.path, { ...chain, kind: chain.name })) {
-        for (const record of page.records) yield [chain.name, record.id] as const;
-      }
+    options.out(
+      `inlet sync github ${simulator.settings.map((s) => `--set ${s.replace(/token=.*/, 'token=***')}`).join(' ')} --db ${options.db}\n\n`,
+    );
+    const summary = await syncIntegration(builtInDir('github')!, {
+      set: simulator.settings,
+      db: options.db,
+      logger: createLogger({ level: options.logLevel, format: options.logFormat }),
+      onProgress: (kind) => progress.update(kind),
+      onEvent: (event) => {
+        if (event.type === 'retry') progress.note('retry');
+        else if (event.type === 'rate-limit-wait') progress.note('wait');
+      },
     });
-    for await (const [name, id] of mergeBounded(sources, { concurrency: CHAINS.length }))
-      perChain.get(name)!.add(id);
-
-    const rows = CHAINS.map((c) => [c.name, String(perChain.get(c.name)!.size), String(options.items)]);
-    out(options, table(['pagination', 'records read', 'expected'], rows));
-    const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    out(
-      options,
-      `\n${counts.requests} requests, ${counts.retries} retries, ${counts.waits} rate-limit waits ` +
-        `(${(counts.waitedMs / 1000).toFixed(1)} s), ${seconds} s.` +
-        `\n${server.violations.length} requests reached the server during a wait it had announced ` +
-        '(with 4 requests in flight, those already on the wire when a limit is announced count here).',
-    );
-    const complete = rows.every((r) => r[1] === r[2]);
-    out(options, complete ? 'Every record arrived exactly once.' : 'Some records are missing.');
+    progress.stop();
+    options.out(`\n${formatSummary(summary)}\n\n`);
+    options.out(`${await sample(options.db)}\n`);
+    options.out(`\nCatalog: ${join(process.cwd(), options.db)}  (inlet catalog list --db ${options.db})\n`);
+    return summary.status === 'succeeded';
   } finally {
-    await client.close();
-    await server.close();
+    progress.stop();
+    await simulator.close();
   }
 }
 
-function out(options: DemoOptions, line: string) {
-  options.out(`${line}\n`);
-}
-
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+/** Two entities of each blueprint, with their relations. */
+async function sample(db: string): Promise<string> {
+  const store = await openCatalog(db);
+  try {
+    const shown = new Map<string, number>();
+    const rows: string[][] = [];
+    for await (const e of store.exportEntities({ integration: 'github' })) {
+      const n = shown.get(e.blueprint) ?? 0;
+      if (n >= 2) continue;
+      shown.set(e.blueprint, n + 1);
+      const relations = Object.entries(e.relations)
+        .map(([k, v]) => `${k} → ${String(v)}`)
+        .join(', ');
+      rows.push([e.blueprint, e.identifier, e.title ?? '', relations]);
+    }
+    return renderTable(['blueprint', 'identifier', 'title', 'relations'], rows);
+  } finally {
+    await store.close();
+  }
 }

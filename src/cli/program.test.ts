@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { packageInfo } from './package-info.js';
 import { runCli } from './program.js';
@@ -38,20 +41,23 @@ describe('inlet CLI', () => {
     expect(stderr.split('\n')[0]).toMatch(/unknown command 'frobnicate'/);
   });
 
-  it('runs the offline demo to a complete read through faults', async () => {
-    const { code, stdout } = await cli(
-      '--log-level',
-      'silent',
-      'demo',
-      '--items',
-      '40',
-      '--fault-rate',
-      '0.2',
-    );
-    expect(code).toBe(0);
-    for (const style of ['link', 'nextUrl', 'cursor', 'offset', 'page'])
-      expect(stdout).toMatch(new RegExp(`${style} .* 40 +40`));
-    expect(stdout).toContain('Every record arrived exactly once.');
-    expect(stdout).toMatch(/\d+ retries/);
+  it('runs the offline demo: the GitHub simulator synced into a catalog, then the summary and a sample', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'inlet-demo-'));
+    try {
+      const db = join(dir, 'demo.db');
+      const { code, stdout } = await cli('--log-level', 'silent', 'demo', '--db', db, '--fault-rate', '0.1');
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/run 1 succeeded: \d+ records, \d+ upserted/);
+      for (const kind of ['organization', 'repository', 'pull-request'])
+        expect(stdout).toMatch(new RegExp(`${kind} +succeeded`));
+      expect(stdout).toMatch(/githubRepository +\S+\/\S+ .*organization → /);
+      expect(stdout).toMatch(/githubPullRequest +\S+#\d+ .*repository → /);
+      expect(stdout).not.toMatch(/token=(?!\*\*\*)/);
+      // A second run over the same catalog rewrites nothing.
+      const again = await cli('--log-level', 'silent', 'demo', '--db', db, '--fault-rate', '0');
+      expect(again.stdout).toMatch(/run 2 succeeded: (\d+) records, 0 upserted, \1 unchanged/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

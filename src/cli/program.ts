@@ -3,6 +3,7 @@ import { isInletError } from '../errors/errors.js';
 import { writeManifestSchema } from '../manifest/write-schema.js';
 import { registerCatalog } from './commands/catalog.js';
 import { registerCheck } from './commands/check.js';
+import { registerMock } from './commands/mock.js';
 import { registerSync } from './commands/sync.js';
 import type { CliIo } from './common.js';
 import { runDemo } from './demo.js';
@@ -35,6 +36,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
   registerSync(program, io, setExit);
   registerCheck(program, io, setExit);
   registerCatalog(program, io);
+  registerMock(program, io);
 
   program
     .command('schema [file]')
@@ -45,18 +47,21 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
 
   program
     .command('demo')
-    .description('run an offline demo: a faulty, rate-limited loopback API read completely and correctly')
-    .option('--items <n>', 'records per endpoint', '200')
-    .option('--fault-rate <r>', 'share of responses faulted', '0.15')
-    .action(async (options: { items: string; faultRate: string }) => {
+    .description('the whole path offline: sync the GitHub simulator into ./inlet-demo.db and show the result')
+    .option('--db <path>', 'the demo catalog', './inlet-demo.db')
+    .option('--fault-rate <r>', 'share of simulator responses faulted', '0.1')
+    .action(async (options: { db: string; faultRate: string }) => {
       const globals = program.opts<{ logLevel: string; logFormat?: 'json' | 'pretty' }>();
-      await runDemo({
-        items: Number(options.items),
+      const ok = await runDemo({
+        db: options.db,
         faultRate: Number(options.faultRate),
         logLevel: globals.logLevel,
         logFormat: globals.logFormat,
         out: io.stdout,
+        err: io.stderr,
+        isTTY: io.isTTY,
       });
+      if (!ok) setExit(1);
     });
 
   try {

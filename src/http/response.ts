@@ -22,6 +22,7 @@ const REQUEST_ID_HEADERS = [
   'x-amzn-requestid',
 ];
 const decoder = new TextDecoder();
+const REJECTED_TOKEN = /invalid token|credentials were not provided|bad credentials/i;
 
 /** Context every error about a response carries: method, redacted URL, status, request id, 1 KiB of body. */
 function responseContext(res: HttpResponse, redactor: Redactor): ErrorContext {
@@ -47,7 +48,11 @@ export function errorForResponse(res: HttpResponse, redactor: Redactor, now: num
   const what = `${status}${detail ? ` ${detail}` : ''} (${context.method} ${context.url})`;
   const signal = readRateLimitSignal(res, now);
   if (signal) return new RateLimitError(`rate limited: ${what}`, { ...context, waitMs: signal.waitMs });
-  if (status === 401) return new AuthenticationError(`credentials rejected: ${what}`, context);
+  // Django REST Framework APIs such as RapidPro answer a bad token with 403 {"detail": "Invalid token"}
+  // when the auth scheme sends no WWW-Authenticate header (DRF docs, "Unauthorized and Forbidden responses").
+  if (status === 401 || (status === 403 && REJECTED_TOKEN.test(detail))) {
+    return new AuthenticationError(`credentials rejected: ${what}`, context);
+  }
   if (status === 403) return new PermissionError(`forbidden: ${what}`, context);
   if (status === 404 || status === 410) return new NotFoundError(`not found: ${what}`, context);
   if (status < 500) return new ClientError(`request rejected: ${what}`, context);

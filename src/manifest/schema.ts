@@ -87,7 +87,8 @@ const retry = z.strictObject({
 const connection = z.strictObject({
   baseUrl: z.string().min(1),
   headers: stringMap.optional(),
-  auth: auth.optional(),
+  /** One auth, or a list whose first entry with a non-empty `when` applies (e.g. OAuth, else Basic). */
+  auth: z.union([auth, z.array(auth).min(1)]).optional(),
   timeout: duration.optional(),
   concurrency: z.number().int().positive().optional(),
   rateLimit: z.union([rateLimitEntry, z.array(rateLimitEntry).min(1)]).optional(),
@@ -138,6 +139,14 @@ const resource = z.strictObject({
   paginate: paginate.optional(),
   records: jq.optional(),
   maxItems: z.number().int().positive().optional(),
+  /** Stop each request chain after this many records (with a warning), e.g. the last N releases per project. */
+  /**
+   * A template; when it renders non-empty the kind reads only a subset (e.g. a date window), so its
+   * blueprints are not reconciled and nothing of them is deleted as stale.
+   */
+  partial: z.string().optional(),
+  /** A number, or a template such as `"{config.maxHistory}"` rendering to one. */
+  maxItemsPerChain: z.union([z.number().int().positive(), z.string().min(1)]).optional(),
   /** `true` lets a POST be retried (§3: only idempotent methods otherwise); an object overrides connection.retry. */
   retry: z.union([z.boolean(), retry]).optional(),
   incremental: z

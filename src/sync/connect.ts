@@ -19,7 +19,7 @@ export interface ConnectOptions {
   clock?: Clock;
 }
 
-type AuthSpec = NonNullable<Manifest['connection']['auth']>;
+type AuthSpec = Exclude<NonNullable<Manifest['connection']['auth']>, unknown[]>;
 type RateLimitSpec = NonNullable<Manifest['connection']['rateLimit']>;
 
 /**
@@ -67,12 +67,13 @@ const applies = (when: string | undefined, render: (t: string) => string) =>
   when === undefined || render(when) !== '';
 
 function buildAuth(
-  spec: AuthSpec | undefined,
+  specs: AuthSpec | AuthSpec[] | undefined,
   render: (t: string) => string,
   baseUrl: string,
   clock?: Clock,
 ): Auth {
-  if (!spec || !applies(spec.when, render)) return noAuth();
+  const spec = (Array.isArray(specs) ? specs : specs ? [specs] : []).find((s) => applies(s.when, render));
+  if (!spec) return noAuth();
   // Capabilities, not a type switch in shared code: this table is the one place auth types are named.
   const factories: { [T in AuthSpec['type']]: (s: Extract<AuthSpec, { type: T }>) => Auth } = {
     none: () => noAuth(),

@@ -169,6 +169,7 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
 
   const chainPages = (kp: KindPlan, start: ChainStart, parent?: Json): AsyncIterable<PageOfKind> =>
     (async function* () {
+      let taken = 0;
       for await (const page of client.pages(start.path, {
         method: start.method,
         query: start.query,
@@ -179,6 +180,18 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
         kind: kp.kind,
         signal,
       })) {
+        const cap = kp.maxItemsPerChain;
+        if (cap !== undefined && taken + page.records.length > cap) {
+          // Warn only when records beyond the cap exist (this page, or the next one read to find out).
+          const records = page.records.slice(0, Math.max(0, cap - taken));
+          if (records.length > 0) yield { records, vars: start.vars, parent, chain: start.key };
+          const where = `${start.path}${start.query ? `?${new URLSearchParams(start.query as Record<string, string>)}` : ''}`;
+          options.onWarning?.(
+            `${kp.kind}: maxItemsPerChain (${cap}) reached for ${where}; the rest is not read`,
+          );
+          return;
+        }
+        taken += page.records.length;
         yield { records: page.records, vars: start.vars, parent, chain: start.key };
       }
     })();
@@ -220,6 +233,7 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
       dynamicBlueprint: dynamic,
       complete: false,
       ran: false,
+      partial: kp.partial,
     };
   });
   const outcomeOf = (kind: string) => outcomes.find((o) => o.kind === kind)!;

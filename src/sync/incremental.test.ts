@@ -72,7 +72,11 @@ describe('incremental reads (§5)', () => {
     expect(Object.keys(stored).some((k) => k.includes('"shard":"a"'))).toBe(true);
 
     server.reset();
-    await syncIntegration(dir, { set, db: store });
+    const second = await syncIntegration(dir, { set, db: store });
+    // An incremental read is not the whole kind: nothing may be deleted on its strength.
+    expect(second.notes).toEqual([
+      'item: stale entities kept (kind item was read incrementally (run with --full to reconcile))',
+    ]);
     expect(firstPages(server)).toEqual([greatest, greatest]);
 
     server.reset();

@@ -1,3 +1,4 @@
+import { ConfigError } from '../errors/errors.js';
 import type { PaginateSpec } from '../http/pagination/index.js';
 import type { LoadedManifest } from '../manifest/load.js';
 import type { ResourceSpec } from '../manifest/schema.js';
@@ -32,6 +33,8 @@ export async function planFromManifest(
       paginate: await paginateSpec(resource, field),
       records,
       maxItems: resource.maxItems,
+      maxItemsPerChain: perChainCap(resource.maxItemsPerChain, config, field),
+      partial: partialReason(resource, config, state[kind]),
       incremental: cursor && { cursor },
       chains: (parent) => chainsOf(resource, { config, parent }, state[kind]),
     });
@@ -89,4 +92,26 @@ async function paginateSpec(resource: ResourceSpec, field: string): Promise<Pagi
       out[key] = await jqSelector(program, `${field}.paginate.${key}`, 'first');
   }
   return out as PaginateSpec;
+}
+
+function perChainCap(value: number | string | undefined, config: Json, field: string): number | undefined {
+  if (value === undefined || typeof value === 'number') return value;
+  const rendered = renderTemplate(value, { config });
+  const cap = Number(rendered);
+  if (!Number.isInteger(cap) || cap < 1) {
+    throw new ConfigError(`${field}.maxItemsPerChain: "${rendered}" is not a positive whole number`);
+  }
+  return cap;
+}
+
+/** A read that is not the whole kind must not reconcile it: deletion would remove what was not read. */
+function partialReason(resource: ResourceSpec, config: Json, stored: Json | undefined): string | undefined {
+  if (resource.incremental && stored && Object.keys(stored).length > 0) {
+    return 'was read incrementally (run with --full to reconcile)';
+  }
+  if (resource.partial) {
+    const rendered = renderTemplate(resource.partial, { config });
+    if (rendered) return `read a subset (partial: ${rendered})`;
+  }
+  return undefined;
 }

@@ -23,6 +23,10 @@ export interface KindPlan {
   paginate: PaginateSpec;
   records?: Selector | string;
   maxItems?: number;
+  /** Why this run reads only part of the kind (incremental, a window): its blueprints are not reconciled. */
+  partial?: string;
+  /** Stop each chain after this many records, with a warning. */
+  maxItemsPerChain?: number;
   /** §5: the greatest `cursor` of the records read is kept per chain, stored once the kind completes. */
   incremental?: { cursor: (record: Record<string, unknown>) => unknown };
 }

@@ -48,4 +48,15 @@ describe('reconcilable', () => {
     ]);
     expect(decisions).toEqual([{ blueprint: 'x', reconcile: false, reason: 'kind b did not complete' }]);
   });
+
+  it('never reconciles a blueprint from a partial read (incremental, a window), and says why', () => {
+    const decisions = reconcilable([
+      kind('contact', ['contact'], { partial: 'read a subset (partial: 2026-01-01)' }),
+      kind('group', ['group']),
+    ]);
+    expect(decisions).toEqual([
+      { blueprint: 'contact', reconcile: false, reason: 'kind contact read a subset (partial: 2026-01-01)' },
+      { blueprint: 'group', reconcile: true },
+    ]);
+  });
 });

@@ -13,6 +13,8 @@ export interface KindOutcome {
   complete: boolean;
   /** Whether the kind ran in this run (`--kinds` may leave some out). */
   ran: boolean;
+  /** Set when the kind read only part of its records (incremental, a window): never a basis for deletion. */
+  partial?: string;
 }
 
 export interface ReconcileDecision {
@@ -29,8 +31,11 @@ export function reconcilable(outcomes: KindOutcome[]): ReconcileDecision[] {
     if (!producers.some((o) => o.ran)) continue;
     const notRun = producers.filter((o) => !o.ran).map((o) => o.kind);
     const failed = producers.filter((o) => o.ran && !o.complete).map((o) => o.kind);
+    const partial = producers.find((o) => o.ran && o.complete && o.partial);
     if (failed.length > 0) {
       decisions.push({ blueprint, reconcile: false, reason: `kind ${failed.join(', ')} did not complete` });
+    } else if (partial) {
+      decisions.push({ blueprint, reconcile: false, reason: `kind ${partial.kind} ${partial.partial}` });
     } else if (notRun.length > 0) {
       decisions.push({
         blueprint,

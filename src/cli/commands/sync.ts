@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
-import type { SyncSummary } from '../../sync/engine.js';
 import { syncIntegration } from '../../sync/sync-integration.js';
 import { type CliIo, loggerFor, type SettingsFlags, withSettings } from '../common.js';
 import { createProgress } from '../progress.js';
 import { resolveIntegration } from '../resolve-integration.js';
-import { renderTable } from '../table.js';
+import { formatSummary } from '../summary.js';
 
 interface SyncFlags extends SettingsFlags {
   kinds?: string;
@@ -68,43 +67,4 @@ export function registerSync(program: Command, io: CliIo, setExit: (code: number
         process.off('SIGINT', onSigint);
       }
     });
-}
-
-function formatSummary(summary: SyncSummary): string {
-  const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
-  const rows = summary.kinds.map((k) => [
-    k.kind,
-    k.status,
-    k.requests,
-    k.retries,
-    k.records,
-    k.upserted,
-    k.unchanged,
-    k.deleted,
-    k.skipped,
-    seconds(k.durationMs),
-  ]);
-  const t = summary.totals;
-  const table = renderTable(
-    [
-      'kind',
-      'status',
-      'requests',
-      'retries',
-      'records',
-      'upserted',
-      'unchanged',
-      'deleted',
-      'skipped',
-      'duration',
-    ],
-    rows,
-  );
-  const lines = [
-    table,
-    '',
-    `run ${summary.runId} ${summary.status}: ${t.records} records, ${t.upserted} upserted, ${t.unchanged} unchanged, ${t.deleted} deleted, ${t.skipped} skipped`,
-    ...summary.notes.map((n) => `note: ${n}`),
-  ];
-  return lines.join('\n');
 }

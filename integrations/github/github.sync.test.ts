@@ -1,0 +1,205 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openCatalog, type StoredEntity } from '../../src/catalog/index.js';
+import { loadManifest } from '../../src/manifest/load.js';
+import { checkConnection } from '../../src/sync/check-connection.js';
+import { prepare, syncIntegration } from '../../src/sync/sync-integration.js';
+import type { FaultKind } from '../../src/testing/faults.js';
+import type { GithubData } from './simulator/data.js';
+import { type GithubSimulator, startSimulator } from './simulator/start.js';
+
+const DIR = dirname(fileURLToPath(import.meta.url));
+
+async function catalog(db: string): Promise<StoredEntity[]> {
+  const store = await openCatalog(db);
+  try {
+    const out: StoredEntity[] = [];
+    for await (const e of store.exportEntities()) out.push(e);
+    return out;
+  } finally {
+    await store.close();
+  }
+}
+
+interface Filters {
+  repoType?: 'all' | 'public' | 'private' | 'forks' | 'sources';
+  prState?: 'open' | 'closed' | 'all';
+  anonymous?: boolean;
+}
+
+/** What the default mapping should make of the simulator's data, computed from the records, not counted by hand. */
+function expected(data: GithubData, filters: Filters = {}) {
+  const type = filters.repoType ?? 'all';
+  const state = filters.prState ?? 'open';
+  const repos = data.repos.filter(
+    (r) =>
+      (!filters.anonymous || !r.private) &&
+      (type === 'all' ||
+        (type === 'public' && !r.private) ||
+        (type === 'private' && r.private) ||
+        (type === 'forks' && r.fork) ||
+        (type === 'sources' && !r.fork)),
+  );
+  const names = new Set(repos.map((r) => r.fullName));
+  const pulls = data.pulls.filter((p) => names.has(p.repo) && (state === 'all' || p.state === state));
+  const line = (blueprint: string, identifier: string, relations: Record<string, string>) =>
+    JSON.stringify({ blueprint, identifier, relations });
+  return [
+    ...data.orgs.map((o) => line('githubOrganization', o.login, {})),
+    ...repos.map((r) => line('githubRepository', r.fullName, { organization: r.org })),
+    ...pulls.map((p) => line('githubPullRequest', `${p.repo}#${p.number}`, { repository: p.repo })),
+  ].sort();
+}
+
+const actual = (entities: StoredEntity[]) =>
+  entities
+    .map((e) => JSON.stringify({ blueprint: e.blueprint, identifier: e.identifier, relations: e.relations }))
+    .sort();
+
+// Mostly 5xx and resets, with GitHub's three rate-limit responses among them (each costs a real 1 s wait).
+const FAULT_KINDS: FaultKind[] = [
+  '500',
+  '502',
+  '503',
+  'reset',
+  '500',
+  '502',
+  '503',
+  'reset',
+  '429',
+  '403-primary',
+  '403-secondary',
+];
+
+describe('github integration against its simulator', () => {
+  let sim: GithubSimulator | undefined;
+  let dir: string;
+  let db: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'inlet-github-'));
+    db = join(dir, 'catalog.db');
+  });
+  afterEach(async () => {
+    await sim?.close();
+    sim = undefined;
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('syncs exactly the expected entities and relations with faults on 20% of responses', async () => {
+    sim = await startSimulator({
+      seed: 3,
+      size: { orgs: 3, reposPerOrg: 8, prsPerRepo: 4, maxPerPage: 3 },
+      faults: { rate: 0.2, seed: 5, kinds: FAULT_KINDS, retryAfterSeconds: 1 },
+    });
+    const events: string[] = [];
+    const summary = await syncIntegration(DIR, {
+      set: sim.settings,
+      db,
+      onEvent: (event) => {
+        if (event.type === 'retry') events.push(event.reason);
+        if (event.type === 'rate-limit-wait') events.push('rate-limit-wait');
+      },
+    });
+    expect(summary.kinds.map((k) => [k.kind, k.status, k.error])).toEqual([
+      ['organization', 'succeeded', undefined],
+      ['repository', 'succeeded', undefined],
+      ['pull-request', 'succeeded', undefined],
+    ]);
+    expect(summary.status).toBe('succeeded');
+    const entities = await catalog(db);
+    expect(actual(entities)).toEqual(expected(sim.data));
+    expect(summary.totals.retries).toBeGreaterThan(0);
+    // The faults included GitHub's rate-limit responses, which the client waited out.
+    expect(events).toContain('rate-limit-wait');
+    // Link pagination followed GitHub's id-based next links, past the first page of both lists.
+    expect(sim.requests.some((r) => /^\/organizations\/\d+\/repos\?.*page=2/.test(r))).toBe(true);
+    expect(sim.requests.some((r) => /^\/repositories\/\d+\/pulls\?.*page=2/.test(r))).toBe(true);
+
+    // Properties come from the real field names.
+    const repo = sim.data.repos[0];
+    const stored = entities.find((e) => e.identifier === repo?.fullName);
+    expect(stored?.properties).toMatchObject({
+      visibility: repo?.private ? 'private' : 'public',
+      fork: repo?.fork,
+      archived: repo?.archived,
+      defaultBranch: repo?.defaultBranch,
+      language: repo?.language,
+    });
+    const pull = sim.data.pulls.find((p) => p.state === 'open');
+    const storedPull = entities.find((e) => e.identifier === `${pull?.repo}#${pull?.number}`);
+    expect(storedPull?.title).toBe(pull?.title);
+    expect(storedPull?.properties).toMatchObject({
+      state: 'open',
+      author: pull?.user.login,
+      number: pull?.number,
+    });
+  });
+
+  it('applies repoType and prState as GitHub filters them', async () => {
+    sim = await startSimulator({ seed: 4, size: { orgs: 2, reposPerOrg: 10, prsPerRepo: 3 } });
+    for (const filters of [
+      { repoType: 'sources', prState: 'closed' },
+      { repoType: 'forks', prState: 'all' },
+      { repoType: 'private', prState: 'open' },
+    ] as const) {
+      const fresh = join(dir, `${filters.repoType}.db`);
+      const summary = await syncIntegration(DIR, {
+        set: [...sim.settings, `repoType=${filters.repoType}`, `prState=${filters.prState}`],
+        db: fresh,
+      });
+      expect(summary.status).toBe('succeeded');
+      const want = expected(sim.data, filters);
+      expect(actual(await catalog(fresh))).toEqual(want);
+      expect(want.some((l) => l.includes('githubPullRequest'))).toBe(true);
+    }
+  });
+
+  it('reads only public data without a token, and works under a GitHub Enterprise /api/v3 base URL', async () => {
+    sim = await startSimulator({ seed: 6, size: { orgs: 2, reposPerOrg: 6, prsPerRepo: 2 } });
+    const anonymous = sim.settings.filter((s) => !s.startsWith('token='));
+    const summary = await syncIntegration(DIR, { set: anonymous, db });
+    expect(summary.status).toBe('succeeded');
+    expect(actual(await catalog(db))).toEqual(expected(sim.data, { anonymous: true }));
+    expect(sim.data.repos.some((r) => r.private)).toBe(true);
+
+    const ghe = join(dir, 'ghe.db');
+    const enterprise = await syncIntegration(DIR, {
+      set: [...sim.settings, `baseUrl=${sim.url}/api/v3`],
+      db: ghe,
+    });
+    expect(enterprise.status).toBe('succeeded');
+    expect(actual(await catalog(ghe))).toEqual(expected(sim.data));
+    expect(sim.requests.filter((r) => r.startsWith('/api/v3/')).length).toBeGreaterThan(3);
+  });
+
+  it('with a wrong token: check says bad credentials, sync fails with E_AUTH and stores nothing', async () => {
+    sim = await startSimulator({ seed: 2, size: { orgs: 2, reposPerOrg: 3, prsPerRepo: 1 } });
+    const wrong = [...sim.settings.filter((s) => !s.startsWith('token=')), 'token=ghp_wrong'];
+    const check = await checkConnection(await loadManifest(DIR, { set: wrong }));
+    expect(check).toMatchObject({ verdict: 'bad credentials', status: 401, code: 'E_AUTH' });
+    expect(check.url).toBe(`${sim.url}/rate_limit`);
+
+    const summary = await syncIntegration(DIR, { set: wrong, db });
+    expect(summary.status).toBe('failed');
+    const errors = summary.kinds.map((k) => k.error).filter((e) => e !== undefined);
+    expect(errors.length).toBeGreaterThan(0);
+    for (const e of errors) expect(e).toMatch(/^E_AUTH /);
+    expect(await catalog(db)).toEqual([]);
+
+    const ok = await checkConnection(await loadManifest(DIR, { set: sim.settings }));
+    expect(ok.verdict).toBe('ok');
+  });
+
+  it('loads the manifest with the simulator settings and compiles the mapping', async () => {
+    sim = await startSimulator({ size: { orgs: 1, reposPerOrg: 1, prsPerRepo: 0 } });
+    const { loaded, mapper } = await prepare(DIR, { set: sim.settings });
+    expect(loaded.manifest.name).toBe('github');
+    expect(Object.keys(loaded.manifest.resources)).toEqual(['organization', 'repository', 'pull-request']);
+    expect(loaded.settings.values).toMatchObject({ repoType: 'all', prState: 'open', orgs: ['acme'] });
+    expect(loaded.mappingFile?.endsWith('mapping.yml')).toBe(true);
+    expect(mapper).toBeDefined();
+  });
+});

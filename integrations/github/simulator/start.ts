@@ -1,0 +1,85 @@
+/**
+ * `startSimulator` for the GitHub integration: the seeded dataset served on loopback with fault
+ * injection in front of every API route, and the `--set` settings that point `inlet sync github`
+ * at it with a valid token.
+ */
+import { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createAdaptorServer, type HttpBindings } from '@hono/node-server';
+import { systemClock } from '../../../src/http/clock.js';
+import { faultInjector } from '../../../src/testing/faults.js';
+import { type ServedApp, serve } from '../../../src/testing/serve.js';
+import type { RunningSimulator, SimulatorOptions } from '../../registry.js';
+import { githubApp } from './app.js';
+import { type GithubData, generateData } from './data.js';
+
+/** The token the simulator accepts (GitHub's classic personal access token format). */
+export const SIMULATOR_TOKEN = 'ghp_inletSimulator0000000000000000000000';
+
+export interface GithubSimulator extends RunningSimulator {
+  /** The upstream dataset; edit it between two syncs to change what the API returns. */
+  data: GithubData;
+  /** Every request as `path?query`, in arrival order. */
+  requests: string[];
+}
+
+/**
+ * Start the GitHub simulator. Size knobs: `orgs` (3), `reposPerOrg` (13), `prsPerRepo` (4) and
+ * `maxPerPage` (100, GitHub's `per_page` cap; lower it to see Link pagination with little data).
+ * @example const sim = await startSimulator({ seed: 7, size: { orgs: 2 } }); // sim.settings → --set …
+ */
+export async function startSimulator(options: SimulatorOptions = {}): Promise<GithubSimulator> {
+  const size = options.size ?? {};
+  const data = generateData(options.seed ?? 1, size);
+  const clock = options.clock ?? systemClock;
+  const requests: string[] = [];
+  const app = githubApp({
+    data,
+    token: SIMULATOR_TOKEN,
+    clock,
+    maxPerPage: size.maxPerPage,
+    requests,
+    before: options.faults && faultInjector(options.faults, { clock }).middleware,
+  });
+  const served = options.port === undefined ? await serve(app) : await serveOnPort(app, options.port);
+  return {
+    ...served,
+    data,
+    requests,
+    settings: [
+      `baseUrl=${served.url}`,
+      `token=${SIMULATOR_TOKEN}`,
+      `orgs=${data.orgs.map((o) => o.login).join(',')}`,
+    ],
+  };
+}
+
+/** serve() on a chosen loopback port (`inlet mock github --port N`). */
+async function serveOnPort(
+  app: { fetch: (r: Request, env: HttpBindings) => Response | Promise<Response> },
+  port: number,
+): Promise<ServedApp> {
+  const server = createAdaptorServer({ fetch: (request, env) => app.fetch(request, env as HttpBindings) });
+  if (!(server instanceof Server)) throw new TypeError('expected an HTTP/1.1 server');
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  let closing: Promise<void> | undefined;
+  return {
+    url: origin,
+    origin,
+    port: (server.address() as AddressInfo).port,
+    close() {
+      closing ??= new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,9 @@
+import type { BuiltIn } from '../registry.js';
+import { startJiraSimulator } from './simulator/start.js';
+
+/** Jira Cloud: projects and issues (REST v3), with a loopback simulator for `inlet mock jira`. */
+export const jira: BuiltIn = {
+  name: 'jira',
+  title: 'Jira Cloud',
+  startSimulator: startJiraSimulator,
+};

@@ -1,0 +1,90 @@
+import { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createAdaptorServer, type HttpBindings } from '@hono/node-server';
+import type { Hono } from 'hono';
+import { systemClock } from '../../../src/http/clock.js';
+import { type ServedApp, serve } from '../../../src/testing/serve.js';
+import type { RunningSimulator, SimulatorOptions } from '../../registry.js';
+import { type JiraCredentials, jiraApp } from './app.js';
+import { generateJiraData, type JiraData } from './data.js';
+import type { FaultCounts } from './jira-faults.js';
+
+/** The credentials the simulator accepts; `settings` passes the Basic pair. */
+export const SIMULATOR_CREDENTIALS: JiraCredentials = {
+  email: 'sim@example.com',
+  apiToken: 'ATATT3xFfGF0-simulator-token',
+  oauthToken: 'eyJhbGciOi-simulator-oauth',
+};
+
+export interface JiraSimulator extends RunningSimulator {
+  /** The dataset served; edit it between requests to change the upstream. */
+  data: JiraData;
+  /** Path and query of every API request, in arrival order. */
+  hits: string[];
+  faults: FaultCounts;
+}
+
+/**
+ * Start the Jira simulator on loopback. Size knobs: `projects` (default 12), `issuesPerProject`
+ * (each project gets 0..N issues, default 30), `searchPageSize` (largest search/jql page, default 100).
+ * @example const sim = await startJiraSimulator({ seed: 7, size: { projects: 3 } }); await sim.close();
+ */
+export async function startJiraSimulator(options: SimulatorOptions = {}): Promise<JiraSimulator> {
+  const data = generateJiraData(options.seed ?? 1, {
+    projects: options.size?.projects,
+    issuesPerProject: options.size?.issuesPerProject,
+  });
+  const hits: string[] = [];
+  const faults: FaultCounts = { total: 0, byKind: {}, violations: 0 };
+  const app = jiraApp({
+    data,
+    credentials: SIMULATOR_CREDENTIALS,
+    clock: options.clock ?? systemClock,
+    faults: options.faults,
+    faultCounts: faults,
+    searchPageSize: options.size?.searchPageSize,
+    hits,
+  });
+  const served = options.port === undefined ? await serve(app) : await listenOn(app, options.port);
+  return {
+    ...served,
+    settings: [
+      `baseUrl=${served.url}`,
+      `email=${SIMULATOR_CREDENTIALS.email}`,
+      `token=${SIMULATOR_CREDENTIALS.apiToken}`,
+    ],
+    data,
+    hits,
+    faults,
+  };
+}
+
+/** `serve()` always picks a free port; `inlet mock jira --port N` needs a given one. */
+async function listenOn(app: Hono, port: number): Promise<ServedApp> {
+  const server = createAdaptorServer({
+    fetch: (request, env) => app.fetch(request, env as HttpBindings),
+    hostname: '127.0.0.1',
+  });
+  if (!(server instanceof Server)) throw new TypeError('expected an HTTP/1.1 server');
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  let closing: Promise<void> | undefined;
+  return {
+    url: origin,
+    origin,
+    port: (server.address() as AddressInfo).port,
+    close() {
+      closing ??= new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}

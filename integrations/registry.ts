@@ -1,0 +1,50 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Clock } from '../src/http/clock.js';
+import type { FaultSpec } from '../src/testing/faults.js';
+import type { ServedApp } from '../src/testing/serve.js';
+
+/** What `inlet mock <name>` and the tests need to run an integration's simulator. */
+export interface SimulatorOptions {
+  /** Seed of the generated data. @default 1 */
+  seed?: number;
+  /** Fault injection (the simulator's own rate-limit responses among the kinds). */
+  faults?: FaultSpec;
+  /** Server time, shared with a client's VirtualClock in tests. */
+  clock?: Clock;
+  /** Port to listen on (loopback). @default a free port */
+  port?: number;
+  /** Size knobs, named per simulator (e.g. `orgs`, `reposPerOrg`). */
+  size?: Record<string, number>;
+}
+
+export interface RunningSimulator extends ServedApp {
+  /** Settings (`--set key=value`) that point the integration at this simulator with valid credentials. */
+  settings: string[];
+}
+
+export interface BuiltIn {
+  name: string;
+  title: string;
+  startSimulator(options?: SimulatorOptions): Promise<RunningSimulator>;
+}
+
+/** The integration folders ship as source (inlet.yaml, mapping.yml); find them from src/ or dist/. */
+function integrationsDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++) {
+    if (existsSync(join(dir, 'registry.ts')) || existsSync(join(dir, 'github', 'inlet.yaml'))) return dir;
+    const candidate = join(dir, 'integrations');
+    if (existsSync(join(candidate, 'registry.ts'))) return candidate;
+    dir = dirname(dir);
+  }
+  return dirname(fileURLToPath(import.meta.url));
+}
+
+/** The folder of a built-in integration, or undefined when `name` is not one. */
+export function builtInDir(name: string): string | undefined {
+  if (!/^[a-z0-9-]+$/.test(name)) return undefined;
+  const dir = join(integrationsDir(), name);
+  return existsSync(join(dir, 'inlet.yaml')) ? dir : undefined;
+}
