@@ -125,6 +125,26 @@ describe('rapidpro integration', () => {
     expect(sim.hits.find((h) => h.startsWith('/api/v2/groups.json'))).toBe('/api/v2/groups.json');
   });
 
+  it('a windowed sync after a full one deletes nothing outside the window, and says why', async () => {
+    sim = await startRapidproSimulator({
+      seed: 2,
+      size: { flows: 30, groups: 4, contacts: 80, pageSize: 10 },
+    });
+    await syncIntegration(DIR, { set: sim.settings, db });
+    const full = actual(await entities(db));
+    const sorted = sim.workspace.contacts.map((c) => c.modified_on).sort();
+    const summary = await syncIntegration(DIR, {
+      set: [...sim.settings, `after=${sorted[20]}`, `before=${sorted[60]}`],
+      db,
+    });
+    expect(summary.status).toBe('succeeded');
+    expect(summary.totals.deleted).toBe(0);
+    expect(
+      summary.notes.some((n) => n.startsWith('rapidproContact: stale entities kept') && n.includes('subset')),
+    ).toBe(true);
+    expect(actual(await entities(db))).toEqual(full);
+  });
+
   it('with a wrong token: check says bad credentials; sync fails with E_AUTH and stores nothing', async () => {
     sim = await startRapidproSimulator({ size: { flows: 3, groups: 2, contacts: 3 } });
     const set = [`baseUrl=${sim.url}`, 'token=0000000000000000000000000000000000000000'];

@@ -63,7 +63,13 @@ export class InletError extends Error {
     if (this.method) parts.push(this.method);
     if (this.url) parts.push(this.url);
     if (this.status !== undefined) parts.push(String(this.status));
-    return `${parts.join(' ')}: ${this.message}`;
+    // Messages end with "(METHOD URL)" so they stand alone; the line already says both.
+    const suffix = ` (${this.method} ${this.url})`;
+    const cause =
+      this.method && this.url && this.message.endsWith(suffix)
+        ? this.message.slice(0, -suffix.length)
+        : this.message;
+    return `${parts.join(' ')}: ${cause}`;
   }
 }
 

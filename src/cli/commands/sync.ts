@@ -55,13 +55,14 @@ export function registerSync(program: Command, io: CliIo, setExit: (code: number
           onWarning: (message) => logger.warn(message),
         });
         progress.stop();
-        if (flags.json) io.stdout(`${JSON.stringify(summary)}\n`);
-        else io.stdout(`${formatSummary(summary)}\n`);
         if (summary.status !== 'succeeded') {
+          // Contract: a failure prints its one-line reason first, then the rest.
           const failed = summary.kinds.filter((k) => k.error).map((k) => k.error);
-          io.stderr(`${failed[0] ?? `run ${summary.status}`}\n`);
+          io.stderr(`${failed[0] ?? `run ${summary.status}: ${summary.notes[0] ?? ''}`}\n`);
           setExit(1);
         }
+        if (flags.json) io.stdout(`${JSON.stringify(summary)}\n`);
+        else io.stdout(`${formatSummary(summary)}\n`);
       } finally {
         progress.stop();
         process.off('SIGINT', onSigint);
