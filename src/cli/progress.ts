@@ -22,12 +22,13 @@ export function createProgress(out: Output): ProgressView {
   const started = Date.now();
   let drawn = 0;
   let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
 
   const draw = () => {
     timer = undefined;
     const lines = [...kinds.values()].map(
       (k) =>
-        `${k.kind.padEnd(20)} ${String(k.requests).padStart(6)} pages ${String(k.records).padStart(9)} records ` +
+        `${k.kind.padEnd(20)} ${String(k.requests).padStart(6)} requests ${String(k.records).padStart(9)} records ` +
         `${String(k.upserted).padStart(8)} upserted  ${k.done ? k.status : 'reading…'}`,
     );
     lines.push(
@@ -41,6 +42,7 @@ export function createProgress(out: Output): ProgressView {
 
   return {
     update(kind) {
+      if (stopped) return;
       kinds.set(kind.kind, { ...kind });
       if (out.isTTY) timer ??= setTimeout(draw, 100);
       else if (kind.done) {
@@ -52,7 +54,10 @@ export function createProgress(out: Output): ProgressView {
     note(event) {
       totals[event]++;
     },
+    /** Draws the final state once; later calls and updates do nothing. */
     stop() {
+      if (stopped) return;
+      stopped = true;
       if (timer) clearTimeout(timer);
       if (out.isTTY && kinds.size > 0) draw();
     },

@@ -243,6 +243,8 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
     outcome.ran = true;
     const started = Date.now();
     const cursors: Record<string, unknown> = {};
+    // Show every kind as soon as it starts, not only after its first page.
+    options.onProgress?.(summary);
     try {
       for await (const page of pagesOf(kp.kind)) {
         if (kp.incremental) trackCursor(cursors, page, kp.incremental.cursor);
