@@ -63,6 +63,9 @@ function parseDate(text: string): number | undefined {
 /** Smallest number in a header such as `42` or the list form `10, 5;w=1` some servers send; undefined if none. */
 function parseCount(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
+  // Nearly every response carries a plain count: skip the split and regex (bench/http-overhead).
+  const plain = Number(value);
+  if (value !== '' && Number.isInteger(plain)) return plain;
   let min: number | undefined;
   for (const item of value.split(',')) {
     const match = /^\s*(-?\d+)/.exec(item);

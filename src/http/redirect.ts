@@ -1,6 +1,6 @@
 import { ClientError } from '../errors/errors.js';
 import type { Redactor } from './redact.js';
-import type { HttpRequest, Policy } from './types.js';
+import type { Handler, HttpRequest, HttpResponse, Policy } from './types.js';
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const SENSITIVE = ['authorization', 'proxy-authorization', 'cookie'];
@@ -12,10 +12,17 @@ const SENSITIVE = ['authorization', 'proxy-authorization', 'cookie'];
  * @default maxRedirects 5
  */
 export function redirectPolicy(options: { maxRedirects: number; redactor: Redactor }): Policy {
-  return (next) => async (first) => {
+  return (next) => (first) =>
+    // Most responses are not redirects: only those pay for the async loop (bench/http-overhead).
+    next(first).then((res) =>
+      REDIRECTS.has(res.status) && res.headers.location ? follow(next, first, res) : res,
+    );
+
+  async function follow(next: Handler, first: HttpRequest, firstRes: HttpResponse): Promise<HttpResponse> {
     let req: HttpRequest = first;
+    let res = firstRes;
     for (let hop = 0; ; hop++) {
-      const res = await next(req);
+      if (hop > 0) res = await next(req);
       const location = res.headers.location;
       if (!REDIRECTS.has(res.status) || !location) return res;
       if (hop >= options.maxRedirects) {
@@ -33,5 +40,5 @@ export function redirectPolicy(options: { maxRedirects: number; redactor: Redact
       if (toGet) delete headers['content-type'];
       req = { ...req, url, headers, method: toGet ? 'GET' : req.method, body: toGet ? undefined : req.body };
     }
-  };
+  }
 }

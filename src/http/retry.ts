@@ -3,7 +3,7 @@ import type { Clock, Random } from './clock.js';
 import { formatDuration } from './duration.js';
 import { DEFAULT_MAX_WAIT, parseRetryAfter, readRateLimitSignal } from './rate-limit-signal.js';
 import { backoffDelay } from './retry-timing.js';
-import type { EventSink, HttpResponse, Policy } from './types.js';
+import type { EventSink, HttpRequest, HttpResponse, Policy } from './types.js';
 import { IDEMPOTENT_METHODS } from './types.js';
 
 export interface RetryOptions {
@@ -67,27 +67,29 @@ export function retryPolicy(
     };
   };
 
+  const afterError = (error: unknown, req: HttpRequest, retryable: boolean, attempt: number): Decision => {
+    const transient = isInletError(error, 'E_NETWORK') || isInletError(error, 'E_TIMEOUT');
+    // A cancelled request is never retried, whatever the error says.
+    if (!transient || !retryable || req.signal?.aborted || attempt >= attempts) throw error;
+    return {
+      retry: true,
+      delayMs: backoffDelay(attempt, backoff, random),
+      reason: `${error.code}: ${error.message}`.slice(0, MAX_REASON_LENGTH),
+    };
+  };
+
   return (next) => async (req) => {
     const retryable = IDEMPOTENT_METHODS.has(req.method) || req.retry === true;
-    const afterError = (error: unknown, attempt: number): Decision => {
-      const transient = isInletError(error, 'E_NETWORK') || isInletError(error, 'E_TIMEOUT');
-      // A cancelled request is never retried, whatever the error says.
-      if (!transient || !retryable || req.signal?.aborted || attempt >= attempts) throw error;
-      return {
-        retry: true,
-        delayMs: backoffDelay(attempt, backoff, random),
-        reason: `${error.code}: ${error.message}`.slice(0, MAX_REASON_LENGTH),
-      };
-    };
-
     for (let attempt = 1; ; attempt++) {
-      const decision = await next({ ...req, attempt }).then(
-        (res): Decision | HttpResponse =>
-          // Success needs no decision: the common case allocates nothing (bench/http-overhead).
-          res.status < 400 || !retryable ? res : afterResponse(res, req.method, attempt),
-        (error: unknown) => afterError(error, attempt),
-      );
-      if ('status' in decision) return decision;
+      let decision: Decision;
+      try {
+        const res = await next({ ...req, attempt });
+        // Success needs no decision: the common case allocates nothing more (bench/http-overhead).
+        if (res.status < 400 || !retryable) return res;
+        decision = afterResponse(res, req.method, attempt);
+      } catch (error) {
+        decision = afterError(error, req, retryable, attempt);
+      }
       if (!decision.retry) return decision.res;
       onEvent?.({
         type: 'retry',
