@@ -4,7 +4,7 @@
  * import { createClient, bearerAuth, isInletError } from 'inlet';
  */
 
-export { type CatalogStore, type Entity, openCatalog } from './catalog/index.js';
+export { type CatalogStore, type Entity, openCatalog, type StoredEntity } from './catalog/index.js';
 export * from './errors/errors.js';
 export { fanOut, mergeBounded, RunMemo } from './http/async/index.js';
 export { type Auth, apiKeyAuth, basicAuth, bearerAuth, noAuth, oauth2Auth } from './http/auth/index.js';

@@ -3,26 +3,16 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openCatalog, type StoredEntity } from '../../src/catalog/index.js';
+import type { StoredEntity } from '../../src/catalog/index.js';
 import { loadManifest } from '../../src/manifest/load.js';
 import { checkConnection } from '../../src/sync/check-connection.js';
 import { prepare, syncIntegration } from '../../src/sync/sync-integration.js';
+import { readCatalog } from '../../src/testing/catalog.js';
 import type { FaultKind } from '../../src/testing/faults.js';
 import type { GithubData } from './simulator/data.js';
 import { type GithubSimulator, startSimulator } from './simulator/start.js';
 
 const DIR = dirname(fileURLToPath(import.meta.url));
-
-async function catalog(db: string): Promise<StoredEntity[]> {
-  const store = await openCatalog(db);
-  try {
-    const out: StoredEntity[] = [];
-    for await (const e of store.exportEntities()) out.push(e);
-    return out;
-  } finally {
-    await store.close();
-  }
-}
 
 interface Filters {
   repoType?: 'all' | 'public' | 'private' | 'forks' | 'sources';
@@ -109,7 +99,7 @@ describe('github integration against its simulator', () => {
       ['pull-request', 'succeeded', undefined],
     ]);
     expect(summary.status).toBe('succeeded');
-    const entities = await catalog(db);
+    const entities = await readCatalog(db);
     expect(actual(entities)).toEqual(expected(sim.data));
     expect(summary.totals.retries).toBeGreaterThan(0);
     // The faults included GitHub's rate-limit responses, which the client waited out.
@@ -152,7 +142,7 @@ describe('github integration against its simulator', () => {
       });
       expect(summary.status).toBe('succeeded');
       const want = expected(sim.data, filters);
-      expect(actual(await catalog(fresh))).toEqual(want);
+      expect(actual(await readCatalog(fresh))).toEqual(want);
       expect(want.some((l) => l.includes('githubPullRequest'))).toBe(true);
     }
   });
@@ -162,7 +152,7 @@ describe('github integration against its simulator', () => {
     const anonymous = sim.settings.filter((s) => !s.startsWith('token='));
     const summary = await syncIntegration(DIR, { set: anonymous, db });
     expect(summary.status).toBe('succeeded');
-    expect(actual(await catalog(db))).toEqual(expected(sim.data, { anonymous: true }));
+    expect(actual(await readCatalog(db))).toEqual(expected(sim.data, { anonymous: true }));
     expect(sim.data.repos.some((r) => r.private)).toBe(true);
 
     const ghe = join(dir, 'ghe.db');
@@ -171,7 +161,7 @@ describe('github integration against its simulator', () => {
       db: ghe,
     });
     expect(enterprise.status).toBe('succeeded');
-    expect(actual(await catalog(ghe))).toEqual(expected(sim.data));
+    expect(actual(await readCatalog(ghe))).toEqual(expected(sim.data));
     expect(sim.requests.filter((r) => r.startsWith('/api/v3/')).length).toBeGreaterThan(3);
   });
 
@@ -187,7 +177,7 @@ describe('github integration against its simulator', () => {
     const errors = summary.kinds.map((k) => k.error).filter((e) => e !== undefined);
     expect(errors.length).toBeGreaterThan(0);
     for (const e of errors) expect(e).toMatch(/^E_AUTH /);
-    expect(await catalog(db)).toEqual([]);
+    expect(await readCatalog(db)).toEqual([]);
 
     const ok = await checkConnection(await loadManifest(DIR, { set: sim.settings }));
     expect(ok.verdict).toBe('ok');

@@ -3,27 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openCatalog, type StoredEntity } from '../../src/catalog/index.js';
 import { loadManifest } from '../../src/manifest/load.js';
 import { checkConnection } from '../../src/sync/check-connection.js';
 import { prepare, syncIntegration } from '../../src/sync/sync-integration.js';
+import { readCatalog } from '../../src/testing/catalog.js';
 import { jira } from './index.js';
 import type { JiraData } from './simulator/data.js';
 import { jiraDate } from './simulator/render.js';
 import { type JiraSimulator, startJiraSimulator } from './simulator/start.js';
 
 const DIR = fileURLToPath(new URL('.', import.meta.url));
-
-async function catalogEntities(db: string): Promise<StoredEntity[]> {
-  const catalog = await openCatalog(db);
-  try {
-    const out: StoredEntity[] = [];
-    for await (const e of catalog.exportEntities()) out.push(e);
-    return out;
-  } finally {
-    await catalog.close();
-  }
-}
 
 /** What the default mapping should make of the simulator's data, computed from the data itself. */
 function expected(data: JiraData) {
@@ -69,7 +58,7 @@ describe('jira integration against its simulator', () => {
     ]);
     expect(summary.status).toBe('succeeded');
 
-    const entities = await catalogEntities(db);
+    const entities = await readCatalog(db);
     expect(
       entities.map((e) => ({ blueprint: e.blueprint, identifier: e.identifier, relations: e.relations })),
     ).toEqual(expected(sim.data));
@@ -119,7 +108,7 @@ describe('jira integration against its simulator', () => {
     const summary = await syncIntegration(DIR, { set, db });
     expect(summary.status).toBe('failed');
     expect(summary.kinds.every((k) => k.status === 'failed' && k.error?.startsWith('E_AUTH'))).toBe(true);
-    expect(await catalogEntities(db)).toEqual([]);
+    expect(await readCatalog(db)).toEqual([]);
   });
 
   it('checks the connection as ok with the simulator settings, over Basic and over an OAuth Bearer token', async () => {

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openCatalog } from '../../src/catalog/index.js';
 import { loadManifest } from '../../src/manifest/load.js';
 import { checkConnection } from '../../src/sync/check-connection.js';
 import { syncIntegration } from '../../src/sync/sync-integration.js';
+import { readCatalog } from '../../src/testing/catalog.js';
 import { FORBIDDEN_API_KEY, type OctopusSimulator, startOctopusSimulator } from './simulator/index.js';
 
 const DIR = fileURLToPath(new URL('.', import.meta.url));
@@ -50,14 +50,7 @@ describe('octopus: credentials', () => {
     expect(summary.status).toBe('failed');
     expect(summary.kinds.find((k) => k.kind === 'space')?.error).toMatch(/^E_AUTH/);
     expect(JSON.stringify(summary)).not.toContain('API-WRONGKEY');
-    const store = await openCatalog(db);
-    try {
-      let count = 0;
-      for await (const _ of store.exportEntities()) count++;
-      expect(count).toBe(0);
-    } finally {
-      await store.close();
-    }
+    expect(await readCatalog(db)).toEqual([]);
   });
 
   it('gives "forbidden" for a valid key without permission (403 with the missing permission named)', async () => {

@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openCatalog, type StoredEntity } from '../../src/catalog/index.js';
+import type { StoredEntity } from '../../src/catalog/index.js';
 import type { HttpEvent } from '../../src/http/types.js';
 import { syncIntegration } from '../../src/sync/sync-integration.js';
+import { readCatalog } from '../../src/testing/catalog.js';
 import type { FaultKind } from '../../src/testing/faults.js';
 import { newestFirst, type OctopusData } from './simulator/data.js';
 import { type OctopusSimulator, startOctopusSimulator } from './simulator/index.js';
@@ -23,17 +24,6 @@ const SIZE = {
   deploymentsPerRelease: 2,
   machinesPerSpace: 3,
 };
-
-async function catalog(db: string): Promise<StoredEntity[]> {
-  const store = await openCatalog(db);
-  try {
-    const out: StoredEntity[] = [];
-    for await (const e of store.exportEntities()) out.push(e);
-    return out;
-  } finally {
-    await store.close();
-  }
-}
 
 const FIVE_XX: FaultKind[] = ['500', '502', 'reset', '500', '502'];
 
@@ -122,7 +112,7 @@ describe('octopus: full sync of the simulator', () => {
 
     expect(summary.kinds.filter((k) => k.status !== 'succeeded')).toEqual([]);
     expect(summary.status).toBe('succeeded');
-    expect(stored(await catalog(db))).toEqual(expectedEntities(data, MAX_HISTORY));
+    expect(stored(await readCatalog(db))).toEqual(expectedEntities(data, MAX_HISTORY));
 
     // Faults were met and ridden out, Octopus's own rate-limit answers among them.
     const statuses = events.flatMap((e) => (e.type === 'request' && e.status ? [e.status] : []));
@@ -166,7 +156,7 @@ describe('octopus: full sync of the simulator', () => {
     const summary = await syncIntegration(DIR, { set: sim.settings, db, onWarning: (w) => warnings.push(w) });
     expect(summary.status).toBe('succeeded');
     expect(warnings).toEqual([]);
-    const entities = await catalog(db);
+    const entities = await readCatalog(db);
     expect(stored(entities)).toEqual(expectedEntities(sim.data, 100));
     const release = entities.find((e) => e.blueprint === 'octopusRelease');
     const upstream = sim.data.releases.find((r) => r.Id === release?.identifier);

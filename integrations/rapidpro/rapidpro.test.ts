@@ -3,26 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openCatalog, type StoredEntity } from '../../src/catalog/index.js';
+import type { StoredEntity } from '../../src/catalog/index.js';
 import { loadManifest } from '../../src/manifest/load.js';
 import { checkConnection } from '../../src/sync/check-connection.js';
 import { prepare, syncIntegration } from '../../src/sync/sync-integration.js';
+import { readCatalog } from '../../src/testing/catalog.js';
 import { rapidpro } from './index.js';
 import type { Workspace } from './simulator/data.js';
 import { type RapidproSimulator, startRapidproSimulator, VIEWER_TOKEN } from './simulator/start.js';
 
 const DIR = fileURLToPath(new URL('.', import.meta.url));
-
-async function entities(db: string): Promise<StoredEntity[]> {
-  const catalog = await openCatalog(db);
-  try {
-    const out: StoredEntity[] = [];
-    for await (const e of catalog.exportEntities()) out.push(e);
-    return out;
-  } finally {
-    await catalog.close();
-  }
-}
 
 type ById = Record<string, { title: string; relations: Record<string, unknown> }>;
 type Expected = { rapidproContact: ById; rapidproFlow: ById; rapidproGroup: ById };
@@ -95,14 +85,14 @@ describe('rapidpro integration', () => {
     });
     const summary = await syncIntegration(DIR, { set: sim.settings, db });
     expect(summary.status).toBe('succeeded');
-    expect(actual(await entities(db))).toEqual(expected(sim.workspace));
+    expect(actual(await readCatalog(db))).toEqual(expected(sim.workspace));
     // Faults were injected and ridden out, and every contact page was followed through `next`.
     expect(summary.totals.retries).toBeGreaterThan(0);
     expect(sim.throttled()).toBeGreaterThan(0);
     expect(
       sim.hits.filter((h) => h.startsWith('/api/v2/contacts.json?cursor=')).length,
     ).toBeGreaterThanOrEqual(5);
-    const contact = (await entities(db)).find((e) => e.blueprint === 'rapidproContact');
+    const contact = (await readCatalog(db)).find((e) => e.blueprint === 'rapidproContact');
     const upstream = sim.workspace.contacts.find((c) => c.uuid === contact?.identifier);
     expect(contact?.properties).toMatchObject({ status: upstream?.status, urns: upstream?.urns });
   }, 20_000);
@@ -121,7 +111,7 @@ describe('rapidpro integration', () => {
     expect(summary.status).toBe('succeeded');
     const want = expected(sim.workspace, window);
     expect(Object.keys(want.rapidproContact).length).toBeGreaterThan(0);
-    expect(actual(await entities(db))).toEqual(want);
+    expect(actual(await readCatalog(db))).toEqual(want);
     expect(sim.hits.find((h) => h.startsWith('/api/v2/groups.json'))).toBe('/api/v2/groups.json');
   });
 
@@ -131,7 +121,7 @@ describe('rapidpro integration', () => {
       size: { flows: 30, groups: 4, contacts: 80, pageSize: 10 },
     });
     await syncIntegration(DIR, { set: sim.settings, db });
-    const full = actual(await entities(db));
+    const full = actual(await readCatalog(db));
     const sorted = sim.workspace.contacts.map((c) => c.modified_on).sort();
     const summary = await syncIntegration(DIR, {
       set: [...sim.settings, `after=${sorted[20]}`, `before=${sorted[60]}`],
@@ -142,7 +132,7 @@ describe('rapidpro integration', () => {
     expect(
       summary.notes.some((n) => n.startsWith('rapidproContact: stale entities kept') && n.includes('subset')),
     ).toBe(true);
-    expect(actual(await entities(db))).toEqual(full);
+    expect(actual(await readCatalog(db))).toEqual(full);
   });
 
   it('with a wrong token: check says bad credentials; sync fails with E_AUTH and stores nothing', async () => {
@@ -155,7 +145,7 @@ describe('rapidpro integration', () => {
     const summary = await syncIntegration(DIR, { set, db });
     expect(summary.status).toBe('failed');
     expect(summary.kinds.every((k) => k.status === 'failed' && k.error?.includes('E_AUTH'))).toBe(true);
-    expect(await entities(db)).toEqual([]);
+    expect(await readCatalog(db)).toEqual([]);
   });
 
   it('check: ok with the simulator token, forbidden for a list endpoint without permission', async () => {

@@ -1,8 +1,9 @@
 /**
  * Test helpers shipped with the package (`inlet/testing`): a loopback API with seeded
- * fault injection, the middleware it is built from (reused by the simulators), and
- * virtual time.
+ * fault injection, the middleware it is built from (reused by the simulators), virtual
+ * time, and reading a synced catalog back.
  */
+export { readCatalog } from './catalog.js';
 export { type AcceptedCredentials, type CredentialCheckOptions, credentialCheck } from './credentials.js';
 export { type Item, makeItems } from './dataset.js';
 export {
@@ -17,6 +18,6 @@ export { type OAuthOptions, type OAuthServer, oauthServer, type TokenCounters } 
 export { seededRandom } from './prng.js';
 export { type RateLimiter, type RateLimiterOptions, rateLimiter } from './rate-limiter.js';
 export { type RecordedRequest, RequestLog } from './request-log.js';
-export { type FetchApp, type ServedApp, serve } from './serve.js';
+export { type FetchApp, type ServedApp, type ServeOptions, serve } from './serve.js';
 export { startTestServer, type TestServer, type TestServerOptions } from './test-server.js';
 export { VirtualClock } from './virtual-clock.js';

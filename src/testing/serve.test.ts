@@ -16,4 +16,20 @@ describe('serve', () => {
     expect(Date.now() - started).toBeLessThan(1000);
     await expect(fetch(`${served.url}/hello`)).rejects.toThrow();
   });
+
+  it('binds the given port, and rejects when that port is taken', async () => {
+    const app = new Hono().get('/hello', (c) => c.text('hi'));
+    const probe = await serve(app);
+    const { port } = probe;
+    await probe.close();
+    const served = await serve(app, { port });
+    try {
+      expect(served.port).toBe(port);
+      expect(served.url).toBe(`http://127.0.0.1:${port}`);
+      expect(await (await fetch(`http://127.0.0.1:${port}/hello`)).text()).toBe('hi');
+      await expect(serve(app, { port })).rejects.toThrow(/EADDRINUSE/);
+    } finally {
+      await served.close();
+    }
+  });
 });

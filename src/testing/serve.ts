@@ -18,12 +18,19 @@ export interface ServedApp {
   close(): Promise<void>;
 }
 
+/** Where `serve` listens. */
+export interface ServeOptions {
+  /** Loopback port to bind (`inlet mock --port N`); fails with EADDRINUSE if taken. @default a free port */
+  port?: number;
+}
+
 /**
- * Start `app` on 127.0.0.1 on a free port. In-flight requests see their `c.req.raw.signal`
- * abort when `close()` drops the connections, so handlers waiting on timers can stop.
+ * Start `app` on 127.0.0.1, on `options.port` or a free port. In-flight requests see their
+ * `c.req.raw.signal` abort when `close()` drops the connections, so handlers waiting on timers can stop.
  * @example const served = await serve(app); await fetch(`${served.url}/api/echo`); await served.close();
+ * @example const fixed = await serve(app, { port: 8080 }); // fixed.url === 'http://127.0.0.1:8080'
  */
-export async function serve(app: FetchApp): Promise<ServedApp> {
+export async function serve(app: FetchApp, options: ServeOptions = {}): Promise<ServedApp> {
   const server = createAdaptorServer({
     // We only ever create an HTTP/1.1 server, so the bindings are always the node:http pair.
     fetch: (request, env) => app.fetch(request, env as HttpBindings),
@@ -32,7 +39,7 @@ export async function serve(app: FetchApp): Promise<ServedApp> {
   if (!(server instanceof Server)) throw new TypeError('expected an HTTP/1.1 server');
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
       server.off('error', reject);
       resolve();
     });

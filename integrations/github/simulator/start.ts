@@ -3,12 +3,9 @@
  * injection in front of every API route, and the `--set` settings that point `inlet sync github`
  * at it with a valid token.
  */
-import { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { createAdaptorServer, type HttpBindings } from '@hono/node-server';
 import { systemClock } from '../../../src/http/clock.js';
 import { faultInjector } from '../../../src/testing/faults.js';
-import { type ServedApp, serve } from '../../../src/testing/serve.js';
+import { serve } from '../../../src/testing/serve.js';
 import type { RunningSimulator, SimulatorOptions } from '../../registry.js';
 import { githubApp } from './app.js';
 import { type GithubData, generateData } from './data.js';
@@ -41,7 +38,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Gi
     requests,
     before: options.faults && faultInjector(options.faults, { clock }).middleware,
   });
-  const served = options.port === undefined ? await serve(app) : await serveOnPort(app, options.port);
+  const served = await serve(app, { port: options.port });
   return {
     ...served,
     data,
@@ -51,35 +48,5 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Gi
       `token=${SIMULATOR_TOKEN}`,
       `orgs=${data.orgs.map((o) => o.login).join(',')}`,
     ],
-  };
-}
-
-/** serve() on a chosen loopback port (`inlet mock github --port N`). */
-async function serveOnPort(
-  app: { fetch: (r: Request, env: HttpBindings) => Response | Promise<Response> },
-  port: number,
-): Promise<ServedApp> {
-  const server = createAdaptorServer({ fetch: (request, env) => app.fetch(request, env as HttpBindings) });
-  if (!(server instanceof Server)) throw new TypeError('expected an HTTP/1.1 server');
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  let closing: Promise<void> | undefined;
-  return {
-    url: origin,
-    origin,
-    port: (server.address() as AddressInfo).port,
-    close() {
-      closing ??= new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      });
-      return closing;
-    },
   };
 }

@@ -1,9 +1,5 @@
-import { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { createAdaptorServer, type HttpBindings } from '@hono/node-server';
-import type { Hono } from 'hono';
 import { systemClock } from '../../../src/http/clock.js';
-import { type ServedApp, serve } from '../../../src/testing/serve.js';
+import { serve } from '../../../src/testing/serve.js';
 import type { RunningSimulator, SimulatorOptions } from '../../registry.js';
 import { type JiraCredentials, jiraApp } from './app.js';
 import { generateJiraData, type JiraData } from './data.js';
@@ -45,7 +41,7 @@ export async function startJiraSimulator(options: SimulatorOptions = {}): Promis
     searchPageSize: options.size?.searchPageSize,
     hits,
   });
-  const served = options.port === undefined ? await serve(app) : await listenOn(app, options.port);
+  const served = await serve(app, { port: options.port });
   return {
     ...served,
     settings: [
@@ -56,35 +52,5 @@ export async function startJiraSimulator(options: SimulatorOptions = {}): Promis
     data,
     hits,
     faults,
-  };
-}
-
-/** `serve()` always picks a free port; `inlet mock jira --port N` needs a given one. */
-async function listenOn(app: Hono, port: number): Promise<ServedApp> {
-  const server = createAdaptorServer({
-    fetch: (request, env) => app.fetch(request, env as HttpBindings),
-    hostname: '127.0.0.1',
-  });
-  if (!(server instanceof Server)) throw new TypeError('expected an HTTP/1.1 server');
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  let closing: Promise<void> | undefined;
-  return {
-    url: origin,
-    origin,
-    port: (server.address() as AddressInfo).port,
-    close() {
-      closing ??= new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      });
-      return closing;
-    },
   };
 }

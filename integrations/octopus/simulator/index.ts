@@ -1,10 +1,10 @@
 import { Hono } from 'hono';
 import { ConfigError } from '../../../src/errors/errors.js';
 import { faultInjector } from '../../../src/testing/faults.js';
+import { serve } from '../../../src/testing/serve.js';
 import type { RunningSimulator, SimulatorOptions } from '../../registry.js';
 import { octopusRoutes } from './app.js';
 import { DEFAULT_SIZE, generateData, type OctopusData, type OctopusSize } from './data.js';
-import { listen } from './listen.js';
 import { octopusFaultShape } from './octopus-errors.js';
 
 /** The simulator's API key with full read access (Octopus keys look like `API-` + 26 characters). */
@@ -34,7 +34,7 @@ export async function startOctopusSimulator(options: SimulatorOptions = {}): Pro
     app.use('/api/*', faultInjector(options.faults, { clock: options.clock }).middleware);
   }
   app.route('/', octopusRoutes({ data, apiKey: SIMULATOR_API_KEY, forbiddenKey: FORBIDDEN_API_KEY, hits }));
-  const served = await listen(app, options.port);
+  const served = await serve(app, { port: options.port });
   return { ...served, settings: [`baseUrl=${served.url}`, `apiKey=${SIMULATOR_API_KEY}`], data, hits };
 }
 

@@ -1,9 +1,7 @@
-import { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { createAdaptorServer, type HttpBindings } from '@hono/node-server';
 import type { MiddlewareHandler } from 'hono';
 import { systemClock } from '../../../src/http/clock.js';
 import { type FaultKind, type FaultSpec, faultInjector } from '../../../src/testing/faults.js';
+import { serve } from '../../../src/testing/serve.js';
 import type { RunningSimulator, SimulatorOptions } from '../../registry.js';
 import { rapidproApp, throttledBody } from './app.js';
 import { makeWorkspace, type Workspace } from './data.js';
@@ -40,36 +38,13 @@ export async function startRapidproSimulator(options: SimulatorOptions = {}): Pr
     requestsPerHour: size.requestsPerHour,
     before: options.faults ? rapidproFaults(options.faults, clock) : undefined,
   });
-  const server = createAdaptorServer({
-    fetch: (request, env) => app.fetch(request, env as HttpBindings),
-    hostname: '127.0.0.1',
-  });
-  if (!(server instanceof Server)) throw new TypeError('expected an HTTP/1.1 server');
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  const url = `http://127.0.0.1:${port}`;
-  let closing: Promise<void> | undefined;
+  const served = await serve(app, { port: options.port });
   return {
-    url,
-    origin: url,
-    port,
-    settings: [`baseUrl=${url}`, `token=${SIMULATOR_TOKEN}`],
+    ...served,
+    settings: [`baseUrl=${served.url}`, `token=${SIMULATOR_TOKEN}`],
     workspace,
     hits,
     throttled,
-    close() {
-      closing ??= new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      });
-      return closing;
-    },
   };
 }
 

@@ -6,8 +6,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openCatalog } from '../../catalog/index.js';
+import { readCatalog } from '../../testing/catalog.js';
 import { syncIntegration } from '../sync-integration.js';
-import { catalogEntities, FIXTURE_DIR, fixtureSettings, startTestApi, type TestApi } from './test-api.js';
+import { FIXTURE_DIR, fixtureSettings, startTestApi, type TestApi } from './test-api.js';
 
 /** Built by `npm test`'s pretest (`tsc -p .`). */
 const CLI = fileURLToPath(new URL('../../../dist/src/cli/main.js', import.meta.url));
@@ -26,7 +27,7 @@ describe('Ctrl-C during inlet sync', () => {
     dir = await mkdtemp(join(tmpdir(), 'inlet-abort-'));
     const db = join(dir, 'catalog.db');
     await syncIntegration(FIXTURE_DIR, { set: fixtureSettings(api), db });
-    const before = await catalogEntities(db);
+    const before = await readCatalog(db);
 
     // Upstream loses most labels; an aborted run must not act on that.
     api.data.labels = api.data.labels.slice(0, 1);
@@ -54,6 +55,6 @@ describe('Ctrl-C during inlet sync', () => {
     } finally {
       await store.close();
     }
-    expect((await catalogEntities(db)).map((e) => e.identifier)).toEqual(before.map((e) => e.identifier));
+    expect((await readCatalog(db)).map((e) => e.identifier)).toEqual(before.map((e) => e.identifier));
   });
 });

@@ -6,10 +6,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCatalog } from '../../catalog/index.js';
+import { readCatalog } from '../../testing/catalog.js';
 import { seededRandom } from '../../testing/prng.js';
 import { syncIntegration } from '../sync-integration.js';
 import {
-  catalogEntities,
   exportLine,
   FIXTURE_DIR,
   fixtureSettings,
@@ -72,7 +72,7 @@ function variantB(a: TestData): TestData {
   return b;
 }
 
-const exportOf = async (db: string) => (await catalogEntities(db)).map(exportLine);
+const exportOf = async (db: string) => (await readCatalog(db)).map(exportLine);
 
 describe('a sync killed with SIGKILL at any moment', () => {
   let api: TestApi;

@@ -8,10 +8,10 @@ import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openCatalog, type StoredEntity } from '../../catalog/index.js';
 import { createLogger } from '../../http/log.js';
+import { readCatalog } from '../../testing/catalog.js';
 import { postgresUnavailable, startPostgres, type TestPostgres } from '../../testing/postgres.js';
 import { type SyncIntegrationOptions, syncIntegration } from '../sync-integration.js';
 import {
-  catalogEntities,
   exportLine,
   FIXTURE_DIR,
   fixtureSettings,
@@ -24,7 +24,7 @@ const run = promisify(execFile);
 /** Built by `npm test`'s pretest (`tsc -p .`). */
 const CLI = fileURLToPath(new URL('../../../dist/src/cli/main.js', import.meta.url));
 
-const exportLines = async (db: string) => (await catalogEntities(db)).map(exportLine);
+const exportLines = async (db: string) => (await readCatalog(db)).map(exportLine);
 
 function byBlueprint(entities: StoredEntity[]): Record<string, string[]> {
   const out: Record<string, string[]> = {};
@@ -76,7 +76,7 @@ describe('inlet sync end to end (fixture manifest against the loopback test API)
     const summary = await sync();
     expect(summary.status).toBe('succeeded');
     expect(summary.notes).toEqual([]);
-    const entities = await catalogEntities(db);
+    const entities = await readCatalog(db);
     expect(byBlueprint(entities)).toEqual(expectedIdentifiers(api.data, ORGS));
     expect(summary.totals.upserted).toBe(entities.length);
     // The summary's request count is the requests on the wire: a parent read once counts once.
@@ -116,11 +116,11 @@ describe('inlet sync end to end (fixture manifest against the loopback test API)
 
   it('leaves every entity untouched when an unchanged upstream is synced again', async () => {
     await sync();
-    const before = await catalogEntities(db);
+    const before = await readCatalog(db);
     const summary = await sync();
     expect(summary.status).toBe('succeeded');
     expect(summary.totals).toMatchObject({ upserted: 0, unchanged: before.length, deleted: 0 });
-    const after = await catalogEntities(db);
+    const after = await readCatalog(db);
     expect(after.map((e) => [e.blueprint, e.identifier, e.updatedAt])).toEqual(
       before.map((e) => [e.blueprint, e.identifier, e.updatedAt]),
     );
@@ -151,7 +151,7 @@ describe('inlet sync end to end (fixture manifest against the loopback test API)
 
   it('keeps a failed kind’s entities while still reconciling the other blueprints of the run', async () => {
     await sync();
-    const before = byBlueprint(await catalogEntities(db));
+    const before = byBlueprint(await readCatalog(db));
     api.data.events = api.data.events.slice(3);
     const removedLabels = api.data.labels.slice(0, 2).map((l) => l.name);
     api.data.labels = api.data.labels.slice(2);
@@ -164,7 +164,7 @@ describe('inlet sync end to end (fixture manifest against the loopback test API)
     expect(event?.error).toMatch(/^E_SERVER/);
     expect(summary.notes).toEqual([expect.stringMatching(/^event: stale entities kept \(.*\bevent\b.*\)/)]);
 
-    const after = byBlueprint(await catalogEntities(db));
+    const after = byBlueprint(await readCatalog(db));
     expect(after.event).toEqual(before.event);
     expect(after.label).toEqual(before.label?.filter((name) => !removedLabels.includes(name)));
     expect(summary.totals.deleted).toBe(2);
@@ -176,14 +176,14 @@ describe('inlet sync end to end (fixture manifest against the loopback test API)
 
   it('refuses to delete more than deletionThreshold of a blueprint, and says why', async () => {
     await sync();
-    const before = byBlueprint(await catalogEntities(db));
+    const before = byBlueprint(await readCatalog(db));
     // 6 of 10 labels (60% > the fixture's 0.5), and one task (well within it).
     api.data.labels = api.data.labels.slice(6);
     const task = api.data.tasks.find((t) => t.status === 'open' && t.project_id.startsWith('acme-'));
     api.data.tasks = api.data.tasks.filter((t) => t !== task);
 
     const summary = await sync();
-    const after = byBlueprint(await catalogEntities(db));
+    const after = byBlueprint(await readCatalog(db));
     expect(after.label).toEqual(before.label);
     expect(after.task).toEqual(before.task?.filter((id) => id !== task?.id));
     expect(summary.totals.deleted).toBe(1);
@@ -194,7 +194,7 @@ describe('inlet sync end to end (fixture manifest against the loopback test API)
 
   it('with kinds: [label], reads and reconciles only the blueprint that kind alone produces', async () => {
     await sync();
-    const before = byBlueprint(await catalogEntities(db));
+    const before = byBlueprint(await readCatalog(db));
     const label = api.data.labels[0]?.name;
     api.data.labels = api.data.labels.slice(1);
     api.data.events = api.data.events.slice(1);
@@ -207,7 +207,7 @@ describe('inlet sync end to end (fixture manifest against the loopback test API)
     expect(summary.status).toBe('succeeded');
     expect(api.hits.every((h) => h.startsWith('/labels'))).toBe(true);
     expect(summary.kinds.filter((k) => k.status !== 'skipped').map((k) => k.kind)).toEqual(['label']);
-    const after = byBlueprint(await catalogEntities(db));
+    const after = byBlueprint(await readCatalog(db));
     expect(after).toEqual({ ...before, label: before.label?.filter((name) => name !== label) });
     expect(summary.totals.deleted).toBe(1);
   });
@@ -276,7 +276,7 @@ describe.skipIf(postgresUnavailable())('inlet sync end to end into PostgreSQL', 
     const intoSqlite = await syncIntegration(FIXTURE_DIR, { set, db: sqlite });
     const intoPg = await syncIntegration(FIXTURE_DIR, { set, db: pg.url });
     expect([intoSqlite.status, intoPg.status]).toEqual(['succeeded', 'succeeded']);
-    const fromPg = await catalogEntities(pg.url);
+    const fromPg = await readCatalog(pg.url);
     expect(byBlueprint(fromPg)).toEqual(expectedIdentifiers(api.data, ORGS));
     expect(fromPg.map(exportLine)).toEqual(await exportLines(sqlite));
   });

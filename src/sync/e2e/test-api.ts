@@ -7,7 +7,7 @@
 import { fileURLToPath } from 'node:url';
 import { type Context, Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { openCatalog, type StoredEntity } from '../../catalog/index.js';
+import type { StoredEntity } from '../../catalog/index.js';
 import type { Random } from '../../http/clock.js';
 import { seededRandom } from '../../testing/prng.js';
 import { intParam } from '../../testing/query-params.js';
@@ -312,18 +312,6 @@ export function fixtureSettings(
   orgs = api.data.orgs.slice(0, 3).map((o) => o.login),
 ): string[] {
   return [`baseUrl=${api.url}`, `token=${api.token}`, `orgs=${orgs.join(',')}`];
-}
-
-/** Every entity of the catalog at `db` (a SQLite path or postgres:// URL), in export order. */
-export async function catalogEntities(db: string): Promise<StoredEntity[]> {
-  const catalog = await openCatalog(db);
-  try {
-    const out: StoredEntity[] = [];
-    for await (const e of catalog.exportEntities()) out.push(e);
-    return out;
-  } finally {
-    await catalog.close();
-  }
 }
 
 /** `inlet catalog export`'s ndjson line for an entity (cli-and-catalog contract): no timestamps. */
