@@ -1,4 +1,4 @@
-import { Agent } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import { ConfigError } from '../errors/errors.js';
 import { type Auth, apiKeyAuth, basicAuth, bearerAuth, noAuth, oauth2Auth } from '../http/auth/index.js';
 import { type Client, type ClientOptions, createClient } from '../http/client.js';
@@ -33,9 +33,12 @@ export function connect(loaded: LoadedManifest, options: ConnectOptions = {}): C
   const baseUrl = render(connection.baseUrl);
   if (!baseUrl) throw new ConfigError('connection.baseUrl: renders empty (is its setting set?)');
   const retry = connection.retry;
+  // One Agent for the API and its OAuth token endpoint, closed with the client.
+  const dispatcher = new Agent({ connections: (connection.concurrency ?? 8) * 2 });
   const clientOptions: ClientOptions = {
     baseUrl,
-    auth: buildAuth(connection.auth, render, baseUrl, options.clock),
+    dispatcher,
+    auth: buildAuth(connection.auth, render, baseUrl, dispatcher, options.clock),
     headers: Object.fromEntries(Object.entries(connection.headers ?? {}).map(([k, v]) => [k, render(v)])),
     rateLimit: chooseRateLimit(connection.rateLimit, render),
     retry:
@@ -59,7 +62,13 @@ export function connect(loaded: LoadedManifest, options: ConnectOptions = {}): C
   };
   const client = createClient(clientOptions);
   for (const secret of loaded.settings.secrets) client.redactor.add(secret);
-  return client;
+  return {
+    ...client,
+    async close() {
+      await client.close();
+      await dispatcher.close();
+    },
+  };
 }
 
 /** `when:` is true when it renders non-empty (§3: "auth is used only if this renders non-empty"). */
@@ -70,6 +79,7 @@ function buildAuth(
   specs: AuthSpec | AuthSpec[] | undefined,
   render: (t: string) => string,
   baseUrl: string,
+  dispatcher: Dispatcher,
   clock?: Clock,
 ): Auth {
   const spec = (Array.isArray(specs) ? specs : specs ? [specs] : []).find((s) => applies(s.when, render));
@@ -90,7 +100,7 @@ function buildAuth(
         refreshToken: refreshToken || undefined,
         scopes: s.scopes,
         send: createTransport({
-          dispatcher: new Agent(),
+          dispatcher,
           timeout: 30_000,
           maxResponseSize: 1 << 20,
           redactor: new Redactor(),
