@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { setMaxListeners } from 'node:events';
+import type { CatalogStore, Entity, RunCounts } from '../catalog/index.js';
 import { isInletError } from '../errors/errors.js';
 import { fanOut, mergeBounded, RunMemo } from '../http/async/index.js';
 import type { Client } from '../http/client.js';
@@ -9,62 +10,29 @@ import { type KindOutcome, reconcilable } from './stale.js';
 
 type Json = Record<string, unknown>;
 
-export interface MappedEntity {
-  blueprint: string;
-  identifier: string;
-  title: string | null;
-  properties: Json;
-  relations: Json;
-}
-
 /** The mapping layer as the engine needs it (src/mapping adapts to this). */
 export interface Mapper {
   mapPage(
     kind: string,
     records: Json[],
     bindings: { parent?: Json; vars?: Json },
-  ): Promise<{ entities: MappedEntity[]; skipped: number }>;
+  ): Promise<{ entities: Entity[]; skipped: number }>;
   /** Blueprints a kind's mapping names as literals, and whether any is computed per record. */
   blueprintsOf(kind: string): { literals: string[]; dynamic: boolean };
   deleteStaleEntities: boolean;
   deletionThreshold: number;
 }
 
-/** The catalog as the engine needs it (src/catalog's CatalogStore satisfies it). */
-export interface SyncStore {
-  startRun(integration: string, kinds: string[]): Promise<number>;
-  upsertBatch(
-    integration: string,
-    runId: number,
-    entities: MappedEntity[],
-  ): Promise<{ upserted: number; unchanged: number }>;
-  deleteStale(
-    integration: string,
-    runId: number,
-    blueprint: string,
-    threshold: number,
-  ): Promise<{ deleted: number; refused?: string }>;
-  finishRun(
-    runId: number,
-    status: 'succeeded' | 'failed' | 'aborted',
-    counts: Counts,
-    detail?: string,
-  ): Promise<void>;
-  setState(integration: string, key: string, value: unknown): Promise<void>;
-}
+/** The slice of the catalog the engine uses (the layer below, through a small interface). */
+export type SyncStore = Pick<
+  CatalogStore,
+  'startRun' | 'upsertBatch' | 'deleteStale' | 'finishRun' | 'setState'
+>;
 
 /** Where a kind's incremental cursors are stored: one value per chain key. */
 export const incrementalStateKey = (kind: string) => `incremental:${kind}`;
 
-export interface Counts {
-  requests: number;
-  retries: number;
-  records: number;
-  upserted: number;
-  unchanged: number;
-  deleted: number;
-  skipped: number;
-}
+export type Counts = RunCounts;
 
 export interface KindSummary extends Counts {
   kind: string;
