@@ -12,6 +12,8 @@ export interface StoredEntity extends Entity {
   integration: string;
   createdAt: string;
   updatedAt: string;
+  /** Who last changed its content: `run:<id>` or `delivery:<id>` (a webhook). */
+  writtenBy: string | null;
 }
 
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'aborted';
@@ -27,6 +29,33 @@ export interface RunCounts {
   skipped: number;
 }
 
+/** How one kind of a run ended; `partial` kinds stored what they read but reconcile nothing. */
+export type KindStatus = 'succeeded' | 'partial' | 'failed' | 'aborted' | 'skipped';
+
+/** One kind's outcome, stored with its run (`sync_runs.kind_results`, JSON). */
+export interface KindResult extends RunCounts {
+  kind: string;
+  status: KindStatus;
+  /** Why the kind is partial (`maxPages (3) reached on /items`, `read incrementally` …). */
+  reason?: string;
+  /** The stable code of the error that failed the kind (`E_AUTH` …). */
+  errorCode?: string;
+  /** The failure's one-line, redacted message. */
+  errorMessage?: string;
+  durationMs: number;
+}
+
+/** Everything `finishRun` stores about how a run ended. */
+export interface RunOutcome {
+  status: Exclude<RunStatus, 'running'>;
+  counts: RunCounts;
+  detail?: string;
+  kinds?: KindResult[];
+  /** The first failure's stable code and one-line message, when the run failed. */
+  errorCode?: string;
+  errorMessage?: string;
+}
+
 /** A row of `sync_runs`. */
 export interface RunRecord {
   id: number;
@@ -37,6 +66,50 @@ export interface RunRecord {
   kinds: string[];
   counts: RunCounts;
   detail: string | null;
+  /** Per-kind outcome; empty for runs stored before schema version 2. */
+  kindResults: KindResult[];
+  errorCode: string | null;
+  errorMessage: string | null;
+  /** `pid@host` of the process that held the run's lease. */
+  holder: string | null;
+}
+
+/** The process holding (or asking for) an integration's run lease. */
+export interface LeaseHolder {
+  pid: number;
+  host: string;
+}
+
+/** The lease row of an integration: one live run at a time per catalog. */
+export interface LeaseInfo {
+  integration: string;
+  runId: number;
+  holder: LeaseHolder;
+  /** ISO 8601 of the last heartbeat. */
+  heartbeatAt: string;
+  /** ISO 8601 after which another process may take the lease over. */
+  expiresAt: string;
+}
+
+export interface LeaseOptions {
+  holder: LeaseHolder;
+  /** A lease whose heartbeat is older than this is taken over (its run marked aborted). @default 60000 */
+  ttlMs?: number;
+  /**
+   * True when the current holder is known to be dead (same host, no such pid): taken over at once
+   * instead of after the TTL. Called inside the start transaction.
+   */
+  isDead?: (holder: LeaseHolder) => boolean;
+}
+
+/** `startRun`'s answer: the new run, or the live run holding the lease. */
+export type RunStart =
+  | { ok: true; runId: number; startedAt: string; tookOver?: LeaseInfo }
+  | { ok: false; lease: LeaseInfo };
+
+/** Who writes outside a run: a webhook delivery (`delivery:<id>` is stored as the writer). */
+export interface Writer {
+  delivery: string;
 }
 
 /** Narrows `exportEntities`; `search` is a case-insensitive substring of the identifier or title. */
@@ -46,13 +119,27 @@ export interface ExportFilter {
   search?: string;
 }
 
-/** The catalog: entities, sync runs and per-integration state, on SQLite or PostgreSQL with the same tables. */
+/**
+ * The catalog: entities, sync runs, leases and per-integration state, on SQLite or PostgreSQL with
+ * the same tables. Deletion is decided by write order, not by "not this run": every write (a run's
+ * page, a webhook's entity) takes the next value of one catalog-wide sequence, and a run may delete
+ * only entities last written or seen before it started (docs: README "When is an entity deleted").
+ */
 export interface CatalogStore {
-  /** Start a run; also marks any earlier run of this integration still 'running' (killed) as 'aborted'. */
-  startRun(integration: string, kinds: string[]): Promise<number>;
+  /**
+   * Take the integration's lease and start a run, in one transaction. A live lease held by another
+   * run answers `{ ok: false, lease }` and changes nothing; an expired one (or a dead holder's) is taken
+   * over and its run marked `aborted`. A live run is never marked aborted by another.
+   */
+  startRun(integration: string, kinds: string[], lease: LeaseOptions): Promise<RunStart>;
+  /** Extend the run's lease by its TTL. False when the lease was lost (taken over): stop, delete nothing. */
+  heartbeat(runId: number): Promise<boolean>;
+  /** The integration's lease row, live or expired, or undefined. */
+  getLease(integration: string): Promise<LeaseInfo | undefined>;
   /**
    * One transaction: upsert the entities and mark them seen by `runId`. An entity whose content hash is
-   * unchanged is not rewritten (`updated_at` untouched) but is marked seen.
+   * unchanged is not rewritten (`updated_at` untouched) but is marked seen. An entity written outside a
+   * run (a webhook) after this run started is neither overwritten nor counted: it is newer.
    */
   upsertBatch(
     integration: string,
@@ -60,8 +147,10 @@ export interface CatalogStore {
     entities: Entity[],
   ): Promise<{ upserted: number; unchanged: number }>;
   /**
-   * Delete entities of `blueprint` not seen by `runId`, unless they exceed `threshold` (a share 0..1) of the
-   * blueprint's entities: then delete nothing and return the reason in `refused`.
+   * Delete entities of `blueprint` last written or seen before run `runId` started (so never one that
+   * another run, a webhook or a worker wrote since), unless they exceed `threshold` (a share 0..1) of the
+   * blueprint's entities: then delete nothing and return the reason in `refused`. Also refused when the
+   * run no longer holds its lease.
    */
   deleteStale(
     integration: string,
@@ -69,7 +158,12 @@ export interface CatalogStore {
     blueprint: string,
     threshold: number,
   ): Promise<{ deleted: number; refused?: string }>;
-  finishRun(runId: number, status: RunStatus, counts: RunCounts, detail?: string): Promise<void>;
+  /** Write one entity outside a run (a webhook). `changed` is false when the content was identical. */
+  upsertEntity(integration: string, entity: Entity, writer: Writer): Promise<{ changed: boolean }>;
+  /** Delete one entity outside a run; false when it was not there. */
+  deleteEntity(integration: string, blueprint: string, identifier: string, writer: Writer): Promise<boolean>;
+  /** Close the run with its outcome and release its lease (if it still holds it). */
+  finishRun(runId: number, outcome: RunOutcome): Promise<void>;
   /** Newest first. @default limit 20 */
   listRuns(integration?: string, limit?: number): Promise<RunRecord[]>;
   /** Sorted by blueprint, identifier, then integration (byte order); streamed in pages. */
