@@ -35,4 +35,12 @@ export type { Manifest, MappingSpec } from './manifest/schema.js';
 export { type CompiledMapping, compileMapping } from './mapping/compile-mapping.js';
 export { mapPage } from './mapping/map-page.js';
 export type { KindSummary, SyncSummary } from './sync/engine.js';
-export { prepare, type SyncIntegrationOptions, syncIntegration } from './sync/sync-integration.js';
+export type { LeaseSettings } from './sync/lease.js';
+export {
+  type Integration,
+  type OpenOptions,
+  openIntegration,
+  type RunOptions,
+} from './sync/open-integration.js';
+export type { KindPlanData, PlanData } from './sync/plan.js';
+export { type SyncIntegrationOptions, syncIntegration } from './sync/sync-integration.js';

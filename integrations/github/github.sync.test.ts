@@ -6,7 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { StoredEntity } from '../../src/catalog/index.js';
 import { loadManifest } from '../../src/manifest/load.js';
 import { checkConnection } from '../../src/sync/check-connection.js';
-import { prepare, syncIntegration } from '../../src/sync/sync-integration.js';
+import { openIntegration } from '../../src/sync/open-integration.js';
+import { syncIntegration } from '../../src/sync/sync-integration.js';
 import { readCatalog } from '../../src/testing/catalog.js';
 import type { FaultKind } from '../../src/testing/faults.js';
 import type { GithubData } from './simulator/data.js';
@@ -185,7 +186,7 @@ describe('github integration against its simulator', () => {
 
   it('loads the manifest with the simulator settings and compiles the mapping', async () => {
     sim = await startSimulator({ size: { orgs: 1, reposPerOrg: 1, prsPerRepo: 0 } });
-    const { loaded, mapper } = await prepare(DIR, { set: sim.settings });
+    const { loaded, mapper } = await openIntegration(DIR, { set: sim.settings });
     expect(loaded.manifest.name).toBe('github');
     expect(Object.keys(loaded.manifest.resources)).toEqual(['organization', 'repository', 'pull-request']);
     expect(loaded.settings.values).toMatchObject({ repoType: 'all', prState: 'open', orgs: ['acme'] });

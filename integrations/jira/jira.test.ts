@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadManifest } from '../../src/manifest/load.js';
 import { checkConnection } from '../../src/sync/check-connection.js';
-import { prepare, syncIntegration } from '../../src/sync/sync-integration.js';
+import { openIntegration } from '../../src/sync/open-integration.js';
+import { syncIntegration } from '../../src/sync/sync-integration.js';
 import { readCatalog } from '../../src/testing/catalog.js';
 import { jira } from './index.js';
 import type { JiraData } from './simulator/data.js';
@@ -127,13 +128,13 @@ describe('jira integration against its simulator', () => {
 
   it('loads the manifest with the simulator settings and compiles the mapping', async () => {
     const running = await jira.startSimulator({ size: { projects: 1, issuesPerProject: 0 } });
-    const { loaded } = await prepare(DIR, { set: running.settings }).finally(() => running.close());
+    const { loaded } = await openIntegration(DIR, { set: running.settings }).finally(() => running.close());
     expect(loaded.manifest.name).toBe('jira');
     expect(Object.keys(loaded.manifest.resources)).toEqual(['project', 'issue']);
     expect(loaded.mappingFile?.endsWith('mapping.yml')).toBe(true);
     expect(loaded.manifest.mapping?.resources.map((r) => r.kind)).toEqual(['project', 'issue']);
     expect(loaded.settings.values.jql).toBe('project IS NOT EMPTY ORDER BY updated DESC');
     expect(loaded.settings.values.fields).toContain('summary');
-    await expect(prepare(DIR, { set: [] })).rejects.toMatchObject({ code: 'E_CONFIG' });
+    await expect(openIntegration(DIR, { set: [] })).rejects.toMatchObject({ code: 'E_CONFIG' });
   });
 });

@@ -2,8 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { planFromManifest } from '../../src/sync/plan-from-manifest.js';
-import { prepare } from '../../src/sync/sync-integration.js';
+import { openIntegration } from '../../src/sync/open-integration.js';
 import { type OctopusSimulator, startOctopusSimulator } from './simulator/index.js';
 
 const DIR = fileURLToPath(new URL('.', import.meta.url));
@@ -22,7 +21,7 @@ describe('octopus: manifest and mapping', () => {
 
   it('loads with the simulator settings and compiles the mapping for every kind', async () => {
     const warnings: string[] = [];
-    const { loaded, mapper } = await prepare(DIR, { set: sim.settings, onWarning: (w) => warnings.push(w) });
+    const { loaded, mapper } = await openIntegration(DIR, { set: sim.settings, onWarning: (w) => warnings.push(w) });
     expect(warnings).toEqual([]);
     expect(Object.keys(loaded.manifest.resources)).toEqual([
       'space',
@@ -48,8 +47,8 @@ describe('octopus: manifest and mapping', () => {
   });
 
   it('caps releases and deployments per project at the maxHistory setting', async () => {
-    const { loaded } = await prepare(DIR, { set: [...sim.settings, 'maxHistory=7'] });
-    const plan = await planFromManifest(loaded);
+    const octopus = await openIntegration(DIR, { set: [...sim.settings, 'maxHistory=7'] });
+    const plan = octopus.planData();
     const cap = Object.fromEntries(plan.kinds.map((k) => [k.kind, k.maxItemsPerChain]));
     expect(cap).toEqual({
       space: undefined,
@@ -62,7 +61,7 @@ describe('octopus: manifest and mapping', () => {
 
   it('refuses a maxHistory that is not a positive whole number before any request', async () => {
     const before = sim.hits.length;
-    await expect(prepare(DIR, { set: [...sim.settings, 'maxHistory=0'] })).rejects.toThrow(
+    await expect(openIntegration(DIR, { set: [...sim.settings, 'maxHistory=0'] })).rejects.toThrow(
       /maxItemsPerChain/,
     );
     expect(sim.hits.length).toBe(before);

@@ -6,7 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { StoredEntity } from '../../src/catalog/index.js';
 import { loadManifest } from '../../src/manifest/load.js';
 import { checkConnection } from '../../src/sync/check-connection.js';
-import { prepare, syncIntegration } from '../../src/sync/sync-integration.js';
+import { openIntegration } from '../../src/sync/open-integration.js';
+import { syncIntegration } from '../../src/sync/sync-integration.js';
 import { readCatalog } from '../../src/testing/catalog.js';
 import { rapidpro } from './index.js';
 import type { Workspace } from './simulator/data.js';
@@ -71,7 +72,7 @@ describe('rapidpro integration', () => {
   it('loads with the simulator settings and compiles the default mapping', async () => {
     const running = await rapidpro.startSimulator({ size: { flows: 3, groups: 2, contacts: 3 } });
     close = running.close;
-    const { loaded } = await prepare(DIR, { set: running.settings });
+    const { loaded } = await openIntegration(DIR, { set: running.settings });
     expect(Object.keys(loaded.manifest.resources)).toEqual(['flow', 'group', 'contact']);
     expect(loaded.mappingFile).toMatch(/mapping\.yml$/);
     expect(loaded.manifest.mapping?.resources.map((r) => r.kind)).toEqual(['flow', 'group', 'contact']);

@@ -6,10 +6,18 @@ export type {
   CatalogStore,
   Entity,
   ExportFilter,
+  KindResult,
+  KindStatus,
+  LeaseHolder,
+  LeaseInfo,
+  LeaseOptions,
   RunCounts,
+  RunOutcome,
   RunRecord,
+  RunStart,
   RunStatus,
   StoredEntity,
+  Writer,
 } from './types.js';
 
 /** The default catalog location, relative to the working directory. */
@@ -18,6 +26,8 @@ export const DEFAULT_CATALOG = './inlet.db';
 export interface OpenCatalogOptions {
   /** Milliseconds since the epoch, for `created_at`/`updated_at`/run times. @default Date.now */
   now?: () => number;
+  /** Fail with E_CATALOG `no catalog at <target>` instead of creating one (read-only verbs). @default false */
+  mustExist?: boolean;
 }
 
 /**

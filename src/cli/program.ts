@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { isInletError } from '../errors/errors.js';
+import { type ConfigError, isInletError, issueLine } from '../errors/errors.js';
 import { writeManifestSchema } from '../manifest/write-schema.js';
 import { registerCatalog } from './commands/catalog.js';
 import { registerCheck } from './commands/check.js';
@@ -70,7 +70,10 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
     const verbose = program.opts<{ verbose?: boolean }>().verbose;
-    if (isInletError(error)) {
+    if (isInletError(error, 'E_CONFIG') && (error as ConfigError).issues.length > 1) {
+      // Every issue on its own line, the first one first (zod-style issues as data).
+      for (const issue of (error as ConfigError).issues) io.stderr(`E_CONFIG: ${issueLine(issue)}\n`);
+    } else if (isInletError(error)) {
       io.stderr(`${error.toLine()}\n`);
       if (verbose && error.body) io.stderr(`body: ${error.body}\n`);
     } else {

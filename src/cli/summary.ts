@@ -36,6 +36,7 @@ export function formatSummary(summary: SyncSummary): string {
     table,
     '',
     `run ${summary.runId} ${summary.status}: ${t.records} records, ${t.upserted} upserted, ${t.unchanged} unchanged, ${t.deleted} deleted, ${t.skipped} skipped`,
+    ...summary.kinds.filter((k) => k.status === 'partial').map((k) => `partial: ${k.kind} ${k.reason}`),
     ...summary.notes.map((n) => `note: ${n}`),
   ];
   return lines.join('\n');

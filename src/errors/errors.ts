@@ -17,7 +17,8 @@ export type ErrorCode =
   | 'E_NETWORK'
   | 'E_TIMEOUT'
   | 'E_RESPONSE'
-  | 'E_PAGINATION';
+  | 'E_PAGINATION'
+  | 'E_BUSY';
 
 /** Where a failure happened; every field is already redacted. */
 export interface ErrorContext {
@@ -83,9 +84,43 @@ export function isInletError(value: unknown, code?: ErrorCode): value is InletEr
   );
 }
 
+/**
+ * One problem of a manifest, mapping or setting, as data (zod-style): where it is and what is wrong.
+ * `code` is stable for scripts (`unrecognized_keys`, `invalid_type`, `jq`, `unknown_parent` …).
+ */
+export interface ConfigIssue {
+  /** The file as the user named it, when the issue is in a file. */
+  file?: string;
+  /** 1-based line in `file`. */
+  line?: number;
+  /** Dotted field path (`resources.task.records`, `mapping.resources[0].kind`, `--kinds`). */
+  path: string;
+  code: string;
+  message: string;
+}
+
+/** `<file>:<line>: <path>: <message>`, leaving out what is unknown. */
+export function issueLine(issue: ConfigIssue): string {
+  const where = issue.file ? `${issue.file}${issue.line === undefined ? '' : `:${issue.line}`}: ` : '';
+  return `${where}${issue.path ? `${issue.path}: ` : ''}${issue.message}`;
+}
+
 export class ConfigError extends InletError {
-  constructor(message: string, context?: ErrorContext) {
+  /** Every problem found, in document order; the message is the first one's line. */
+  readonly issues: readonly ConfigIssue[];
+  constructor(message: string, context?: ErrorContext & { issues?: readonly ConfigIssue[] }) {
     super('E_CONFIG', message, context);
+    this.issues = context?.issues ?? [{ path: '', code: 'invalid', message }];
+  }
+
+  /**
+   * One error for a list of issues: the message is the first issue's line, and how many more.
+   * @example throw ConfigError.of([{ path: 'resources.task.parent', code: 'unknown_parent', message: 'unknown parent kind "x"' }]);
+   */
+  static of(issues: readonly ConfigIssue[], context?: ErrorContext): ConfigError {
+    const first = issues[0] ? issueLine(issues[0]) : 'invalid configuration';
+    const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
+    return new ConfigError(`${first}${more}`, { ...context, issues });
   }
 }
 export class AuthenticationError extends InletError {
@@ -139,5 +174,11 @@ export class ResponseError extends InletError {
 export class PaginationError extends InletError {
   constructor(message: string, context?: ErrorContext) {
     super('E_PAGINATION', message, context);
+  }
+}
+/** Another run of the integration holds the catalog's run lease (`inlet sync --no-wait`). */
+export class BusyError extends InletError {
+  constructor(message: string, context?: ErrorContext) {
+    super('E_BUSY', message, context);
   }
 }

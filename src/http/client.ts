@@ -7,6 +7,7 @@ import { parseDuration } from './duration.js';
 import { type Logger, logEvents } from './log.js';
 import { observePolicy } from './observe.js';
 import {
+  type ChainEnd,
   createPaginator,
   type Page,
   type PageRequest,
@@ -114,7 +115,8 @@ export interface Client {
   patch<T = unknown>(path: string, options?: Omit<RequestOptions, 'method'>): Promise<ClientResponse<T>>;
   delete<T = unknown>(path: string, options?: Omit<RequestOptions, 'method'>): Promise<ClientResponse<T>>;
   /** Pages of a paginated read, as an async iterator. */
-  pages(path: string, options?: PaginateOptions): AsyncGenerator<Page>;
+  /** Pages of one chain; the generator's return value says whether the API ended it or it was cut short. */
+  pages(path: string, options?: PaginateOptions): AsyncGenerator<Page, ChainEnd>;
   /** Records of a paginated read, page by page, as an async iterator. */
   paginate<T = Record<string, unknown>>(path: string, options?: PaginateOptions): AsyncGenerator<T>;
   /** Replace the credentials of a live client; the next request uses them. */
@@ -251,7 +253,7 @@ export function createClient(options: ClientOptions): Client {
     };
   }
 
-  async function* pages(path: string, o: PaginateOptions = {}): AsyncGenerator<Page> {
+  async function* pages(path: string, o: PaginateOptions = {}): AsyncGenerator<Page, ChainEnd> {
     const first = build(path, o);
     const paginator = createPaginator(o.paginate ?? { type: 'none' });
     const chain = readChain({
@@ -280,7 +282,7 @@ export function createClient(options: ClientOptions): Client {
       },
     });
     try {
-      yield* chain;
+      return yield* chain;
     } catch (error) {
       // Pagination errors quote headers and bodies (a malformed Link header), which may carry secrets.
       throw scrub(error, first, redactor);

@@ -5,7 +5,7 @@
  */
 import type { Manifest } from './schema.js';
 import { placeholders } from './template.js';
-import { errorLine, type FieldPath, throwLines, type YamlSource } from './yaml-source.js';
+import { type FieldPath, issueAt, throwIssues, type YamlSource } from './yaml-source.js';
 
 interface Scope {
   config: ReadonlySet<string>;
@@ -120,5 +120,5 @@ export function checkTemplates(manifest: Manifest, source?: YamlSource): void {
     }
   }
 
-  throwLines(found.map(({ path, message }) => errorLine(source, path, message)));
+  throwIssues(found.map(({ path, message }) => issueAt(source, path, message, 'placeholder')));
 }

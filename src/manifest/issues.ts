@@ -3,16 +3,19 @@
  * file, the field path and the line).
  */
 import type { z } from 'zod';
-import { errorLine, type FieldPath, type YamlSource } from './yaml-source.js';
+import type { ConfigIssue } from '../errors/errors.js';
+import { type FieldPath, issueAt, type YamlSource } from './yaml-source.js';
 
 interface Located {
   path: FieldPath;
   message: string;
 }
 
-/** Every zod issue as `<file>:<line>: <field.path>: <message>`, in document order of the issues. */
-export function issueLines(issues: readonly z.core.$ZodIssue[], source: YamlSource): string[] {
-  return issues.flatMap(describe).map(({ path, message }) => errorLine(source, path, message));
+/** Every zod issue located in `source` (zod's code kept), in document order of the issues. */
+export function configIssues(issues: readonly z.core.$ZodIssue[], source: YamlSource): ConfigIssue[] {
+  return issues.flatMap((issue) =>
+    describe(issue).map(({ path, message }) => issueAt(source, path, message, issue.code)),
+  );
 }
 
 function describe(issue: z.core.$ZodIssue): Located[] {

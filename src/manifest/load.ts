@@ -6,11 +6,11 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../errors/errors.js';
 import { checkTemplates } from './check-templates.js';
-import { issueLines } from './issues.js';
+import { configIssues } from './issues.js';
 import { type Manifest, manifestSchema, mappingSchema } from './schema.js';
-import { semanticLines } from './semantic.js';
+import { semanticIssues } from './semantic.js';
 import { type ResolvedSettings, resolveSettings, type SettingsOptions } from './settings.js';
-import { errorLine, parseYaml, throwLines, type YamlSource } from './yaml-source.js';
+import { issueAt, parseYaml, throwIssues, type YamlSource } from './yaml-source.js';
 
 const MANIFEST_FILE = 'inlet.yaml';
 const MAPPING_FILE = 'mapping.yml';
@@ -28,10 +28,10 @@ export interface LoadedManifest {
   /** Always false here: the integration's own mapping is strict; `--mapping` files are foreign. */
   mappingForeign: false;
   /**
-   * `<file>:<line>` of a dotted field path (`resources.task.records`, `mapping.resources[0].kind`),
+   * File and line of a dotted field path (`resources.task.records`, `mapping.resources[0].kind`),
    * so checks made after loading (jq programs) point at the line like every other manifest error.
    */
-  locate(path: string): string;
+  locate(path: string): { file: string; line: number };
 }
 
 /** A YAML mapping file given with `--mapping`: parsed with line info, not validated (foreign, §6). */
@@ -60,27 +60,28 @@ async function exists(file: string): Promise<boolean> {
 /** Validate a parsed manifest: schema, then cross-field rules, then placeholders. */
 function validateManifest(source: YamlSource): Manifest {
   const parsed = manifestSchema.safeParse(source.value ?? {}, { reportInput: true });
-  if (!parsed.success) throwLines(issueLines(parsed.error.issues, source));
+  if (!parsed.success) throwIssues(configIssues(parsed.error.issues, source));
   const manifest = parsed.data as Manifest;
-  throwLines(semanticLines(manifest, source));
+  throwIssues(semanticIssues(manifest, source));
   checkTemplates(manifest, source);
   return manifest;
 }
 
 function validateMappingFile(source: YamlSource, manifest: Manifest): Manifest['mapping'] {
   const parsed = mappingSchema.safeParse(source.value ?? {}, { reportInput: true });
-  if (!parsed.success) throwLines(issueLines(parsed.error.issues, source));
+  if (!parsed.success) throwIssues(configIssues(parsed.error.issues, source));
   const mapping = parsed.data as NonNullable<Manifest['mapping']>;
   const known = Object.keys(manifest.resources).join(', ');
-  throwLines(
+  throwIssues(
     mapping.resources.flatMap((entry, index) =>
       entry.kind in manifest.resources
         ? []
         : [
-            errorLine(
+            issueAt(
               source,
               ['resources', index, 'kind'],
               `mapping for unknown kind "${entry.kind}" (resources has: ${known})`,
+              'unknown_kind',
             ),
           ],
     ),
@@ -116,9 +117,9 @@ export async function loadManifest(path: string, options: SettingsOptions = {}):
   const locate = (path: string) => {
     const segments = parseFieldPath(path);
     if (mappingSource && segments[0] === 'mapping') {
-      return `${mappingSource.file}:${mappingSource.lineOf(segments.slice(1))}`;
+      return { file: mappingSource.file, line: mappingSource.lineOf(segments.slice(1)) };
     }
-    return `${source.file}:${source.lineOf(segments)}`;
+    return { file: source.file, line: source.lineOf(segments) };
   };
   return { file, dir, manifest, settings, mappingFile, mappingForeign: false, locate };
 }

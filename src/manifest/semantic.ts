@@ -3,11 +3,12 @@
  * mappings name kinds that are read (manifest contract §4, §6).
  */
 import type { Manifest } from './schema.js';
-import { errorLine, type FieldPath, type YamlSource } from './yaml-source.js';
+import type { ConfigIssue } from '../errors/errors.js';
+import { type FieldPath, issueAt, type YamlSource } from './yaml-source.js';
 
-/** Every cross-field problem as a one-line message (`<file>:<line>: <path>: …` with a source). */
-export function semanticLines(manifest: Manifest, source?: YamlSource): string[] {
-  const found: Array<{ path: FieldPath; message: string }> = [];
+/** Every cross-field problem, located in `source` when given. */
+export function semanticIssues(manifest: Manifest, source?: YamlSource): ConfigIssue[] {
+  const found: Array<{ path: FieldPath; message: string; code: string }> = [];
   const kinds = Object.keys(manifest.resources);
   const known = kinds.join(', ');
 
@@ -16,6 +17,7 @@ export function semanticLines(manifest: Manifest, source?: YamlSource): string[]
       found.push({
         path: ['resources', kind, 'parent'],
         message: `unknown parent kind "${resource.parent}" (resources has: ${known})`,
+        code: 'unknown_parent',
       });
     }
   }
@@ -36,6 +38,7 @@ export function semanticLines(manifest: Manifest, source?: YamlSource): string[]
       found.push({
         path: ['resources', start, 'parent'],
         message: `parent cycle: ${[...chain, start].join(' -> ')}`,
+        code: 'parent_cycle',
       });
     }
   }
@@ -45,9 +48,10 @@ export function semanticLines(manifest: Manifest, source?: YamlSource): string[]
       found.push({
         path: ['mapping', 'resources', index, 'kind'],
         message: `mapping for unknown kind "${entry.kind}" (resources has: ${known})`,
+        code: 'unknown_kind',
       });
     }
   });
 
-  return found.map(({ path, message }) => errorLine(source, path, message));
+  return found.map(({ path, message, code }) => issueAt(source, path, message, code));
 }

@@ -2,7 +2,7 @@
  * YAML parsing that keeps positions, so every manifest error can name `<file>:<line>`.
  */
 import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
-import { ConfigError } from '../errors/errors.js';
+import { ConfigError, type ConfigIssue } from '../errors/errors.js';
 
 export type FieldPath = ReadonlyArray<string | number>;
 
@@ -24,17 +24,24 @@ function formatPath(path: FieldPath): string {
   return out || '(root)';
 }
 
-/** One error line: `<file>:<line>: <field.path>: <message>` (no file and line without a source). */
-export function errorLine(source: YamlSource | undefined, path: FieldPath, message: string): string {
-  const where = source ? `${source.file}:${source.lineOf(path)}: ` : '';
-  return `${where}${formatPath(path)}: ${message}`;
+/** One issue at `path` of `source` (file and line left out without a source). */
+export function issueAt(
+  source: YamlSource | undefined,
+  path: FieldPath,
+  message: string,
+  code = 'invalid',
+): ConfigIssue {
+  return {
+    ...(source && { file: source.file, line: source.lineOf(path) }),
+    path: formatPath(path),
+    code,
+    message,
+  };
 }
 
-/** Throw one ConfigError for a list of lines: the first, plus how many more there are. */
-export function throwLines(lines: string[]): void {
-  if (lines.length === 0) return;
-  const more = lines.length > 1 ? ` (and ${lines.length - 1} more)` : '';
-  throw new ConfigError(`${lines[0]}${more}`);
+/** Throw one ConfigError carrying every issue (the CLI prints each on its own line). */
+export function throwIssues(issues: ConfigIssue[]): void {
+  if (issues.length > 0) throw ConfigError.of(issues);
 }
 
 /**
@@ -49,14 +56,14 @@ export function parseYaml(text: string, file: string): YamlSource {
   const firstError = doc.errors[0];
   if (firstError) {
     const message = firstError.message.split('\n')[0] ?? firstError.message;
-    throw new ConfigError(`${file}:${lineAt(firstError.pos[0])}: YAML: ${message}`);
+    throw ConfigError.of([{ file, line: lineAt(firstError.pos[0]), path: '', code: 'yaml', message: `YAML: ${message}` }]);
   }
   const source: YamlSource = {
     file,
     value: doc.toJS({ maxAliasCount: 1000 }) as unknown,
     lineOf: (path) => lineAt(locate(doc, path)),
   };
-  throwLines(duplicateKeys(doc.contents, [], (key) => `${file}:${lineAt(rangeStart(key) ?? 0)}`));
+  throwIssues(duplicateKeys(doc.contents, [], (key) => lineAt(rangeStart(key) ?? 0), file));
   return source;
 }
 
@@ -88,22 +95,29 @@ function rangeStart(node: unknown): number | undefined {
 function duplicateKeys(
   node: unknown,
   path: Array<string | number>,
-  where: (key: unknown) => string,
-): string[] {
-  const lines: string[] = [];
+  lineOf: (key: unknown) => number,
+  file: string,
+): ConfigIssue[] {
+  const lines: ConfigIssue[] = [];
   if (isMap(node)) {
     const seen = new Set<string>();
     for (const pair of node.items) {
       const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
       if (seen.has(key)) {
-        lines.push(`${where(pair.key)}: ${formatPath([...path, key])}: duplicate key "${key}"`);
+        lines.push({
+          file,
+          line: lineOf(pair.key),
+          path: formatPath([...path, key]),
+          code: 'duplicate_key',
+          message: `duplicate key "${key}"`,
+        });
       }
       seen.add(key);
-      lines.push(...duplicateKeys(pair.value, [...path, key], where));
+      lines.push(...duplicateKeys(pair.value, [...path, key], lineOf, file));
     }
   } else if (isSeq(node)) {
     node.items.forEach((item, index) => {
-      lines.push(...duplicateKeys(item, [...path, index], where));
+      lines.push(...duplicateKeys(item, [...path, index], lineOf, file));
     });
   }
   return lines;

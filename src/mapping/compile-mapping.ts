@@ -91,24 +91,30 @@ export async function compileMapping(
 ): Promise<{ mapping: CompiledMapping; warnings: string[] }> {
   const root = options.file ? `${options.file}: ` : 'mapping.';
   const at = (path: string) => `${root}${path}`;
+  // Issues as data: the field path, and the file for a --mapping file (the loader adds the line).
+  const fieldOf = (path: string) => (options.file ? path : `mapping.${path}`);
+  const bad = (path: string, message: string, code = 'mapping') =>
+    ConfigError.of([
+      { file: options.file, path: options.file ? path : `mapping${path ? `.${path}` : ''}`, code, message },
+    ]);
   const ignoredKeys: string[] = [];
   const ignoredKinds = new Set<string>();
   const checkKeys = (value: Obj, allowed: readonly string[], path: string) => {
     for (const key of Object.keys(value)) {
       if (allowed.includes(key)) continue;
       const where = path ? `${path}.${key}` : key;
-      if (!options.foreign) throw new ConfigError(`${at(where)}: unknown key`);
+      if (!options.foreign) throw bad(where, `unknown key`);
       ignoredKeys.push(where);
     }
   };
   const obj = (value: unknown, path: string, required: boolean): Obj | undefined => {
     if (value === undefined && !required) return undefined;
-    if (!isObj(value)) throw new ConfigError(`${at(path)}: must be an object`);
+    if (!isObj(value)) throw bad(path, `must be an object`);
     return value;
   };
   const str = (value: unknown, path: string): string => {
     if (typeof value !== 'string' || value.trim() === '') {
-      throw new ConfigError(`${at(path)}: must be a non-empty jq program (string)`);
+      throw bad(path, `must be a non-empty jq program (string)`);
     }
     return value;
   };
@@ -118,18 +124,18 @@ export async function compileMapping(
   };
 
   const top = spec === undefined || spec === null ? {} : obj(spec, '', true);
-  if (!top) throw new ConfigError(`${at('')}: must be an object`);
+  if (!top) throw bad('', `must be an object`);
   checkKeys(top, KEYS.top, '');
   const deleteStaleEntities = top.deleteStaleEntities ?? true;
   if (typeof deleteStaleEntities !== 'boolean') {
-    throw new ConfigError(`${at('deleteStaleEntities')}: must be a boolean`);
+    throw bad('deleteStaleEntities', `must be a boolean`);
   }
   const deletionThreshold = top.deletionThreshold ?? 0.9;
   if (typeof deletionThreshold !== 'number' || !(deletionThreshold >= 0 && deletionThreshold <= 1)) {
-    throw new ConfigError(`${at('deletionThreshold')}: must be a number from 0 to 1`);
+    throw bad('deletionThreshold', `must be a number from 0 to 1`);
   }
   const resources = top.resources ?? [];
-  if (!Array.isArray(resources)) throw new ConfigError(`${at('resources')}: must be a list`);
+  if (!Array.isArray(resources)) throw bad('resources', `must be a list`);
 
   const names = varNames(options.vars);
   const entries: CompiledEntry[] = [];
@@ -137,10 +143,10 @@ export async function compileMapping(
     const path = `resources[${i}]`;
     const res = obj(raw, path, true) as Obj;
     if (typeof res.kind !== 'string' || res.kind === '')
-      throw new ConfigError(`${at(`${path}.kind`)}: required`);
+      throw bad(`${path}.kind`, `required`);
     if (!options.kinds.includes(res.kind)) {
       if (!options.foreign) {
-        throw new ConfigError(`${at(`${path}.kind`)}: unknown kind ${JSON.stringify(res.kind)}`);
+        throw bad(`${path}.kind`, `unknown kind ${JSON.stringify(res.kind)}`);
       }
       ignoredKinds.add(res.kind);
       continue;
@@ -175,10 +181,10 @@ export async function compileMapping(
     ];
     if (programs.itemsToParse !== null) checks.push([programs.itemsToParse, `${path}.port.itemsToParse`]);
     if (programs.title !== null) checks.push([programs.title, `${mp}.title`]);
-    for (const [program, field] of checks) await checkJq(program, at(field), names);
+    for (const [program, field] of checks) await checkJq(program, fieldOf(field), names, options.file);
     const body = buildPageProgram({ ...programs, fields: fieldPrograms(programs) });
     // The assembled program must compile too (it only combines checked parts, so this is a safeguard).
-    await checkJq(body, at(path), names);
+    await checkJq(body, fieldOf(path), names, options.file);
     const pageProgram = wrapProgram(body, names);
     entries.push({
       kind: res.kind,

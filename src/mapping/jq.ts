@@ -86,13 +86,19 @@ function errorMessage(stderr: string): string {
  * a ConfigError `"<field>: jq: <message>"`.
  * @example await checkJq('.name', 'mapping.resources[0].port.entity.mappings.title', ['parent'])
  */
-export async function checkJq(program: string, field: string, names: readonly string[]): Promise<void> {
+export async function checkJq(
+  program: string,
+  field: string,
+  names: readonly string[],
+  file?: string,
+): Promise<void> {
   const jq = await jqHandle();
   // `if false` compiles the branch (undefined names are compile errors) but never evaluates it.
   const probe = wrapProgram(`if false then (${program}\n) else null end`, names);
   const result = runWrapped(jq, probe, null, {});
   if (!result.ok) {
-    throw new ConfigError(`${field}: jq: ${result.message} in ${JSON.stringify(program)}`);
+    const message = `jq: ${result.message} in ${JSON.stringify(program)}`;
+    throw ConfigError.of([{ file, path: field, code: 'jq', message }]);
   }
 }
 

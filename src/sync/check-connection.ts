@@ -2,7 +2,8 @@ import { isInletError } from '../errors/errors.js';
 import type { LoadedManifest } from '../manifest/load.js';
 import { renderDeep, renderTemplate } from '../manifest/template.js';
 import { connect } from './connect.js';
-import { planFromManifest } from './plan-from-manifest.js';
+import { compilePlan } from './compile-plan.js';
+import { planData } from './plan-data.js';
 
 export type Verdict =
   | 'ok'
@@ -36,7 +37,7 @@ export async function checkConnection(loaded: LoadedManifest): Promise<CheckResu
     path = renderTemplate(loaded.manifest.connection.check.path, config, { encodePath: true });
     query = renderDeep(loaded.manifest.connection.check.query ?? {}, config) as typeof query;
   } else {
-    const plan = await planFromManifest(loaded);
+    const plan = await compilePlan(planData(loaded));
     const first = plan.kinds.find((k) => !k.parent)?.chains()[0];
     path = first?.path ?? '/';
     query = first?.query as typeof query;

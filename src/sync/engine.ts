@@ -1,11 +1,13 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { setMaxListeners } from 'node:events';
-import type { CatalogStore, Entity, RunCounts } from '../catalog/index.js';
+import type { CatalogStore, Entity, KindResult, KindStatus, RunCounts } from '../catalog/index.js';
 import { isInletError } from '../errors/errors.js';
-import { fanOut, mergeBounded, RunMemo } from '../http/async/index.js';
 import type { Client } from '../http/client.js';
 import type { HttpEvent } from '../http/types.js';
-import type { ChainStart, KindPlan, SyncPlan } from './plan.js';
+import { acquireRun, keepLease, type LeaseSettings } from './lease.js';
+import type { KindPlan, SyncPlan } from './plan.js';
+import { createReader, type PageOfKind } from './read-kinds.js';
+import { selectKinds } from './select-kinds.js';
 import { type KindOutcome, reconcilable } from './stale.js';
 
 type Json = Record<string, unknown>;
@@ -19,6 +21,8 @@ export interface Mapper {
   ): Promise<{ entities: Entity[]; skipped: number }>;
   /** Blueprints a kind's mapping names as literals, and whether any is computed per record. */
   blueprintsOf(kind: string): { literals: string[]; dynamic: boolean };
+  /** Whether any mapping entry reads this kind (an unmapped kind is not read unless it is a parent). */
+  maps(kind: string): boolean;
   deleteStaleEntities: boolean;
   deletionThreshold: number;
 }
@@ -26,7 +30,7 @@ export interface Mapper {
 /** The slice of the catalog the engine uses (the layer below, through a small interface). */
 export type SyncStore = Pick<
   CatalogStore,
-  'startRun' | 'upsertBatch' | 'deleteStale' | 'finishRun' | 'setState'
+  'startRun' | 'heartbeat' | 'upsertBatch' | 'deleteStale' | 'finishRun' | 'setState'
 >;
 
 /** Where a kind's incremental cursors are stored: one value per chain key. */
@@ -36,11 +40,15 @@ export type Counts = RunCounts;
 
 export interface KindSummary extends Counts {
   kind: string;
-  status: 'succeeded' | 'failed' | 'aborted' | 'skipped';
+  status: KindStatus;
   /** False while the kind is still being read. */
   done: boolean;
   durationMs: number;
+  /** Why the kind is partial or skipped. */
+  reason?: string;
+  /** The failure's one-line form (`E_AUTH repo GET https://… 401: …`). */
   error?: string;
+  errorCode?: string;
 }
 
 export interface SyncSummary {
@@ -61,17 +69,12 @@ export interface SyncOptions {
   kinds?: string[];
   /** Chains of one kind read at once. @default 8 */
   chainConcurrency?: number;
+  /** One run of an integration at a time per catalog: wait for it or not, TTL, holder. */
+  lease?: LeaseSettings;
   signal?: AbortSignal;
   /** Called after each page is stored. */
   onProgress?: (kind: KindSummary) => void;
   onWarning?: (message: string) => void;
-}
-
-interface PageOfKind {
-  records: Json[];
-  vars: Json;
-  parent?: Json;
-  chain: string;
 }
 
 /** The kind whose pipeline caused the current async work, so HTTP events count against it. */
@@ -90,7 +93,7 @@ export function countHttpEvent(event: HttpEvent): void {
 }
 
 /** Keeps the greatest cursor per chain; numbers compare as numbers, anything else as strings (ISO dates sort). */
-function trackCursor(cursors: Record<string, unknown>, page: PageOfKind, cursor: (r: Json) => unknown): void {
+function trackCursor(cursors: Json, page: PageOfKind, cursor: (r: Json) => unknown): void {
   for (const record of page.records) {
     const value = cursor(record);
     if (value === null || value === undefined || value === '') continue;
@@ -104,7 +107,7 @@ function trackCursor(cursors: Record<string, unknown>, page: PageOfKind, cursor:
   }
 }
 
-const zero = (): Counts => ({
+export const zeroCounts = (): Counts => ({
   requests: 0,
   retries: 0,
   records: 0,
@@ -114,113 +117,117 @@ const zero = (): Counts => ({
   skipped: 0,
 });
 
+const COUNT_KEYS = Object.keys(zeroCounts()) as Array<keyof Counts>;
+
+const newSummary = (kind: string, status: KindStatus = 'succeeded', reason?: string): KindSummary => ({
+  kind,
+  status,
+  done: status === 'skipped',
+  durationMs: 0,
+  ...(reason && { reason }),
+  ...zeroCounts(),
+});
+
 /**
- * One resync (cli-and-catalog contract): every selected kind is read concurrently, pages are
- * mapped and stored as they arrive (pull-based, so memory stays flat), a parent kind is read
- * once however many kinds use it, and stale entities are deleted only for blueprints whose
- * producing kinds all completed, within the deletion threshold, and never after an abort.
+ * One resync (docs: README "When is an entity deleted"): the run takes the integration's lease,
+ * every selected kind is read concurrently, pages are mapped and stored as they arrive, a parent
+ * kind is read once however many kinds use it, and stale entities are deleted only for blueprints
+ * whose producing kinds were all read completely, within the deletion threshold, never after an
+ * abort, and only among entities written before the run started. The run is closed in every path.
  */
 export async function runSync(options: SyncOptions): Promise<SyncSummary> {
-  const { plan, client, mapper, store, signal } = options;
-  const byKind = new Map(plan.kinds.map((k) => [k.kind, k]));
-  const selected = options.kinds?.length
-    ? plan.kinds.filter((k) => options.kinds!.includes(k.kind))
-    : plan.kinds;
-  // Every chain's requests listen on the one abort signal: dozens of listeners are expected here.
-  if (signal) setMaxListeners(0, signal);
-  const runId = await store.startRun(
+  const { plan, mapper, store } = options;
+  const selection = selectKinds(plan, mapper, options.kinds);
+  const run = await acquireRun(
+    store,
     plan.integration,
-    selected.map((k) => k.kind),
+    selection.selected.map((k) => k.kind),
+    options.lease,
+    options.signal,
+    options.onWarning,
   );
-  const memo = new RunMemo();
-  const concurrency = options.chainConcurrency ?? 8;
-
-  const chainPages = (kp: KindPlan, start: ChainStart, parent?: Json): AsyncIterable<PageOfKind> =>
-    (async function* () {
-      let taken = 0;
-      for await (const page of client.pages(start.path, {
-        method: start.method,
-        query: start.query,
-        headers: start.headers,
-        body: start.body,
-        paginate: kp.paginate,
-        records: kp.records,
-        kind: kp.kind,
-        signal,
-      })) {
-        const cap = kp.maxItemsPerChain;
-        if (cap !== undefined && taken + page.records.length > cap) {
-          // Warn only when records beyond the cap exist (this page, or the next one read to find out).
-          const records = page.records.slice(0, Math.max(0, cap - taken));
-          if (records.length > 0) yield { records, vars: start.vars, parent, chain: start.key };
-          const where = `${start.path}${start.query ? `?${new URLSearchParams(start.query as Record<string, string>)}` : ''}`;
-          options.onWarning?.(
-            `${kp.kind}: maxItemsPerChain (${cap}) reached for ${where}; the rest is not read`,
-          );
-          return;
-        }
-        taken += page.records.length;
-        yield { records: page.records, vars: start.vars, parent, chain: start.key };
-      }
-    })();
-
-  // Only parents are memoised: the memo keeps every page, which a leaf kind of a million records must not.
-  const parentKinds = new Set(plan.kinds.map((k) => k.parent).filter((p): p is string => p !== undefined));
-  /** Every page of a kind; a parent's pages are read once and shared by its own pipeline and its children. */
-  const pagesOf = (kind: string): AsyncIterable<PageOfKind> =>
-    parentKinds.has(kind) ? memo.shared(kind, () => readPages(kind)) : readPages(kind);
-  const readPages = (kind: string): AsyncIterable<PageOfKind> => {
-    const kp = byKind.get(kind)!;
-    if (!kp.parent)
-      return mergeBounded(
-        kp.chains().map((c) => chainPages(kp, c)),
-        { concurrency },
-      );
-    const parents = (async function* () {
-      for await (const page of pagesOf(kp.parent!)) yield* page.records;
-    })();
-    return fanOut(
-      parents,
-      (parent) =>
-        mergeBounded(
-          kp.chains(parent).map((c) => chainPages(kp, c, parent)),
-          { concurrency },
-        ),
-      {
-        concurrency,
-      },
+  if (run.tookOver) {
+    options.onWarning?.(
+      `took over the lease of run ${run.tookOver.runId} (holder ${run.tookOver.holder.pid}@${run.tookOver.holder.host} silent since ${run.tookOver.heartbeatAt}); it is marked aborted`,
     );
-  };
-
-  const summaries = new Map<string, KindSummary>();
-  const outcomes: KindOutcome[] = plan.kinds.map((kp) => {
-    const { literals, dynamic } = mapper.blueprintsOf(kp.kind);
-    return {
-      kind: kp.kind,
-      blueprints: new Set(literals),
-      dynamicBlueprint: dynamic,
-      complete: false,
-      ran: false,
-      partial: kp.partial,
-    };
+  }
+  // The run stops on Ctrl-C and when another process took the lease over (nothing is deleted then).
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  let lostLease = false;
+  const onAbort = () => controller.abort(options.signal?.reason);
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.signal?.aborted) onAbort();
+  const lease = keepLease(store, run.runId, run.ttlMs, () => {
+    lostLease = true;
+    controller.abort(new Error(`run ${run.runId} lost its lease`));
   });
-  const outcomeOf = (kind: string) => outcomes.find((o) => o.kind === kind)!;
+  const summaries = new Map<string, KindSummary>();
+  for (const kp of selection.selected) summaries.set(kp.kind, newSummary(kp.kind));
+  let result: SyncSummary | undefined;
+  let fatal: unknown;
+  try {
+    result = await readAndReconcile(options, selection, run.runId, summaries, controller.signal, () => lostLease);
+    return result;
+  } catch (error) {
+    fatal = error;
+    throw error;
+  } finally {
+    await lease.stop();
+    options.signal?.removeEventListener('abort', onAbort);
+    await store.finishRun(run.runId, outcomeOf(plan, summaries, selection.skipped, result, fatal));
+  }
+}
+
+async function readAndReconcile(
+  options: SyncOptions,
+  selection: ReturnType<typeof selectKinds>,
+  runId: number,
+  summaries: Map<string, KindSummary>,
+  signal: AbortSignal,
+  lostLease: () => boolean,
+): Promise<SyncSummary> {
+  const { plan, client, mapper, store } = options;
+  const byKind = new Map(plan.kinds.map((k) => [k.kind, k]));
+  const reader = createReader({
+    kinds: byKind,
+    client,
+    consumers: selection.consumers,
+    concurrency: options.chainConcurrency ?? 8,
+    signal,
+    onWarning: options.onWarning && ((m) => options.onWarning?.(client.redactor.text(m))),
+  });
+  const outcomes = new Map<string, KindOutcome>(
+    plan.kinds.map((kp) => {
+      const { literals, dynamic } = mapper.blueprintsOf(kp.kind);
+      const outcome: KindOutcome = {
+        kind: kp.kind,
+        blueprints: new Set(literals),
+        dynamicBlueprint: dynamic,
+        complete: false,
+        ran: false,
+      };
+      return [kp.kind, outcome];
+    }),
+  );
 
   const readKind = async (kp: KindPlan, summary: KindSummary) => {
-    const outcome = outcomeOf(kp.kind);
+    const outcome = outcomes.get(kp.kind)!;
     outcome.ran = true;
     const started = Date.now();
-    const cursors: Record<string, unknown> = {};
-    // Show every kind as soon as it starts, not only after its first page.
+    const cursors: Json = {};
+    let cutByMaxItems: string | undefined;
     options.onProgress?.(summary);
     try {
-      for await (const page of pagesOf(kp.kind)) {
-        if (kp.incremental) trackCursor(cursors, page, kp.incremental.cursor);
+      for await (const page of reader.pagesOf(kp.kind)) {
         let records = page.records;
         if (kp.maxItems !== undefined && summary.records + records.length > kp.maxItems) {
+          // Records beyond the cap exist: the kind is cut short, so it is partial.
           records = records.slice(0, kp.maxItems - summary.records);
+          cutByMaxItems = `maxItems (${kp.maxItems}) reached`;
           options.onWarning?.(`${kp.kind}: maxItems (${kp.maxItems}) reached; the rest is not read`);
         }
+        if (kp.incremental) trackCursor(cursors, { ...page, records }, kp.incremental.cursor);
         summary.records += records.length;
         const { entities, skipped } = await mapper.mapPage(kp.kind, records, {
           parent: page.parent,
@@ -233,79 +240,125 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
         summary.unchanged += stored.unchanged;
         summary.durationMs = Date.now() - started;
         options.onProgress?.(summary);
-        if (kp.maxItems !== undefined && summary.records >= kp.maxItems) break;
+        if (cutByMaxItems) break;
       }
-      outcome.complete = !signal?.aborted;
-      // §5: the stored cursor advances only when the whole kind completed.
-      if (outcome.complete && kp.incremental && Object.keys(cursors).length > 0) {
+      signal.throwIfAborted();
+      outcome.complete = true;
+      const cut = cutByMaxItems ?? reader.cutShort(kp.kind);
+      // §5: the stored cursor advances only when the whole kind was read.
+      if (!cut && kp.incremental && Object.keys(cursors).length > 0) {
         await store.setState(plan.integration, incrementalStateKey(kp.kind), cursors);
       }
     } catch (error) {
-      summary.status = signal?.aborted ? 'aborted' : 'failed';
+      summary.status = signal.aborted ? 'aborted' : 'failed';
       summary.error = isInletError(error)
         ? error.toLine()
-        : error instanceof Error
-          ? error.message
-          : String(error);
+        : client.redactor.text(error instanceof Error ? error.message : String(error));
+      summary.errorCode = isInletError(error) ? error.code : signal.aborted ? undefined : 'E_INTERNAL';
     }
     summary.durationMs = Date.now() - started;
-    summary.done = true;
-    options.onProgress?.(summary);
+    if (cutByMaxItems) summary.reason = cutByMaxItems;
   };
 
   await Promise.all(
-    selected.map((kp) => {
-      const summary: KindSummary = {
-        kind: kp.kind,
-        status: 'succeeded',
-        done: false,
-        durationMs: 0,
-        ...zero(),
-      };
-      summaries.set(kp.kind, summary);
+    selection.selected.map((kp) => {
+      const summary = summaries.get(kp.kind)!;
       return kindContext.run(summary, () => readKind(kp, summary));
     }),
   );
+  // Partial is decided once every chain ended: a cut anywhere up the parent line counts.
+  for (const kp of selection.selected) {
+    const summary = summaries.get(kp.kind)!;
+    const partial = summary.reason ?? partialOf(kp.kind, byKind, reader.cutShort);
+    outcomes.get(kp.kind)!.partial = partial;
+    if (partial && summary.status === 'succeeded') {
+      summary.status = 'partial';
+      summary.reason = partial;
+    }
+    summary.done = true;
+    options.onProgress?.(summary);
+  }
 
-  const aborted = signal?.aborted === true;
-  const failed = [...summaries.values()].some((s) => s.status === 'failed');
+  const aborted = signal.aborted;
   const notes: string[] = [];
-  if (aborted) {
+  if (lostLease()) {
+    notes.push(`run ${runId} lost its lease to another run: nothing deleted`);
+  } else if (aborted) {
     notes.push('run aborted: nothing deleted');
   } else if (mapper.deleteStaleEntities) {
-    for (const decision of reconcilable(outcomes)) {
+    for (const decision of reconcilable([...outcomes.values()])) {
       if (!decision.reconcile) {
         notes.push(`${decision.blueprint}: stale entities kept (${decision.reason})`);
         continue;
       }
-      const result = await store.deleteStale(
-        plan.integration,
-        runId,
-        decision.blueprint,
-        mapper.deletionThreshold,
-      );
+      const result = await store.deleteStale(plan.integration, runId, decision.blueprint, mapper.deletionThreshold);
       if (result.refused) notes.push(`${decision.blueprint}: ${result.refused}`);
       // Attribute deletions to the first selected kind producing the blueprint, for the summary table.
       const producer = [...summaries.values()].find((s) =>
-        outcomeOf(s.kind).blueprints.has(decision.blueprint),
+        outcomes.get(s.kind)!.blueprints.has(decision.blueprint),
       );
       if (producer) producer.deleted += result.deleted;
     }
   }
 
   const kinds = plan.kinds.map(
-    (kp) =>
-      summaries.get(kp.kind) ?? {
-        kind: kp.kind,
-        status: 'skipped' as const,
-        done: true,
-        durationMs: 0,
-        ...zero(),
-      },
+    (kp) => summaries.get(kp.kind) ?? newSummary(kp.kind, 'skipped', selection.skipped.get(kp.kind)),
   );
-  const totals = zero();
-  for (const s of kinds) for (const key of Object.keys(totals) as Array<keyof Counts>) totals[key] += s[key];
+  const totals = zeroCounts();
+  for (const s of kinds) for (const key of COUNT_KEYS) totals[key] += s[key];
+  const failed = kinds.some((s) => s.status === 'failed');
   const status = aborted ? 'aborted' : failed ? 'failed' : 'succeeded';
-  await store.finishRun(runId, status, totals, notes.join('; ') || undefined);
   return { runId, status, kinds, totals, notes };
+}
+
+/** Why a kind's read is partial: its own plan, its chains cut short, or the same of any ancestor. */
+function partialOf(
+  kind: string,
+  byKind: Map<string, KindPlan>,
+  cutShort: (kind: string) => string | undefined,
+): string | undefined {
+  const kp = byKind.get(kind)!;
+  const own = kp.partial ?? (cutShort(kind) && `was cut short: ${cutShort(kind)}`);
+  if (own || !kp.parent) return own;
+  const parent = partialOf(kp.parent, byKind, cutShort);
+  return parent && `its parent ${kp.parent} ${parent}`;
+}
+
+/** What `finishRun` stores, in every path: a summary, or the error that ended the run early. */
+function outcomeOf(
+  plan: SyncPlan,
+  summaries: Map<string, KindSummary>,
+  skipped: Map<string, string>,
+  result: SyncSummary | undefined,
+  fatal: unknown,
+) {
+  const kinds: KindResult[] = plan.kinds.map((kp) => {
+    const s = summaries.get(kp.kind) ?? newSummary(kp.kind, 'skipped', skipped.get(kp.kind));
+    const { kind, status, reason, errorCode, durationMs } = s;
+    const counts = Object.fromEntries(COUNT_KEYS.map((k) => [k, s[k]])) as unknown as Counts;
+    return {
+      kind,
+      status: result || status !== 'succeeded' ? status : 'failed',
+      ...counts,
+      durationMs,
+      ...(reason && { reason }),
+      ...(errorCode && { errorCode }),
+      ...(s.error && { errorMessage: s.error }),
+    };
+  });
+  const counts = zeroCounts();
+  for (const k of kinds) for (const key of COUNT_KEYS) counts[key] += k[key];
+  const firstFailure = kinds.find((k) => k.errorCode);
+  if (!result) {
+    const code = isInletError(fatal) ? fatal.code : 'E_INTERNAL';
+    const message = isInletError(fatal) ? fatal.toLine() : fatal instanceof Error ? fatal.message : String(fatal);
+    return { status: 'failed' as const, counts, kinds, errorCode: code, errorMessage: message, detail: message };
+  }
+  return {
+    status: result.status,
+    counts,
+    kinds,
+    detail: result.notes.join('; ') || undefined,
+    ...(firstFailure && { errorCode: firstFailure.errorCode, errorMessage: firstFailure.errorMessage }),
+  };
 }

@@ -17,9 +17,14 @@ export async function createMapper(
   const resources = loaded.manifest.resources;
   const spec = foreign ? foreign.value : loaded.manifest.mapping;
   if (spec === undefined) {
-    throw new ConfigError(
-      `${loaded.file}: mapping: no mapping (add a mapping section, a mapping.yml, or pass --mapping)`,
-    );
+    throw ConfigError.of([
+      {
+        file: loaded.file,
+        path: 'mapping',
+        code: 'required',
+        message: 'no mapping (add a mapping section, a mapping.yml, or pass --mapping)',
+      },
+    ]);
   }
   const vars = [...new Set(Object.values(resources).flatMap((r) => Object.keys(r.for ?? {})))];
   const { mapping, warnings } = await compileMapping(spec, {
@@ -32,6 +37,7 @@ export async function createMapper(
   return {
     mapPage: (kind, records, bindings) => mapPage(mapping, kind, records, bindings),
     blueprintsOf: (kind) => blueprintsOf(mapping, kind),
+    maps: (kind) => mapping.entries.some((e) => e.kind === kind),
     deleteStaleEntities: mapping.deleteStaleEntities,
     deletionThreshold: mapping.deletionThreshold,
   };

@@ -1,4 +1,7 @@
 import type { PaginateSpec, Selector } from '../http/pagination/index.js';
+import type { ResourceSpec } from '../manifest/schema.js';
+
+type Json = Record<string, unknown>;
 
 /** One request chain to start: a request followed page by page. */
 export interface ChainStart {
@@ -13,22 +16,46 @@ export interface ChainStart {
   key: string;
 }
 
-/** How to read one kind; built from the manifest (§4), so the engine never sees YAML. */
+/**
+ * One kind as plain data (JSON-serialisable, so a coordinator can send it to a worker): the
+ * manifest's resource with the settings it renders with, and what this run knows before reading.
+ */
+export interface KindPlanData {
+  kind: string;
+  parent?: string;
+  resource: ResourceSpec;
+  /** `maxItemsPerChain` rendered to a number. */
+  maxItemsPerChain?: number;
+  /** Why this run reads only part of the kind before any request (incremental, a window). */
+  partial?: string;
+  /** Stored incremental cursors by chain key (§5); absent on a full read. */
+  cursors?: Json;
+}
+
+/** A sync plan as data: `compilePlan` turns it into the engine's plan. */
+export interface PlanData {
+  integration: string;
+  /** Setting values the templates render with (secrets included: keep the plan where secrets may go). */
+  config: Json;
+  kinds: KindPlanData[];
+}
+
+/** How to read one kind; compiled from `KindPlanData`, so the engine never sees YAML. */
 export interface KindPlan {
   kind: string;
   /** Each record of this kind starts chains of this kind. */
   parent?: string;
   /** The chains to start, given the parent record when `parent` is set. */
-  chains(parent?: Record<string, unknown>): ChainStart[];
+  chains(parent?: Json): ChainStart[];
   paginate: PaginateSpec;
   records?: Selector | string;
   maxItems?: number;
   /** Why this run reads only part of the kind (incremental, a window): its blueprints are not reconciled. */
   partial?: string;
-  /** Stop each chain after this many records, with a warning. */
+  /** Stop each chain after this many records, with a warning (the kind is then partial). */
   maxItemsPerChain?: number;
   /** §5: the greatest `cursor` of the records read is kept per chain, stored once the kind completes. */
-  incremental?: { cursor: (record: Record<string, unknown>) => unknown };
+  incremental?: { cursor: (record: Json) => unknown };
 }
 
 export interface SyncPlan {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { openCatalog } from '../../catalog/index.js';
+import { openCatalog, type RunRecord } from '../../catalog/index.js';
 import { ConfigError } from '../../errors/errors.js';
 import type { CliIo } from '../common.js';
 import { renderTable } from '../table.js';
@@ -25,7 +25,7 @@ export function registerCatalog(program: Command, io: CliIo): void {
     .option('--blueprint <b>', 'only this blueprint')
     .option('--search <text>', 'identifier or title containing this text')
     .action(async (flags: CatalogFlags) => {
-      const store = await openCatalog(flags.db);
+      const store = await openCatalog(flags.db, { mustExist: true });
       try {
         const rows: string[][] = [];
         for await (const e of store.exportEntities(flags))
@@ -46,7 +46,7 @@ export function registerCatalog(program: Command, io: CliIo): void {
       if (flags.format !== 'ndjson' && flags.format !== 'json') {
         throw new ConfigError(`--format: "${flags.format}" is not ndjson or json`);
       }
-      const store = await openCatalog(flags.db);
+      const store = await openCatalog(flags.db, { mustExist: true });
       try {
         let first = true;
         if (flags.format === 'json') io.stdout('[');
@@ -70,10 +70,19 @@ export function registerCatalog(program: Command, io: CliIo): void {
   common(catalog.command('runs'))
     .description('the sync runs with their status and counts')
     .option('--limit <n>', 'how many, newest first', '20')
-    .action(async (flags: CatalogFlags & { limit: string }) => {
-      const store = await openCatalog(flags.db);
+    .option('--json', 'one JSON array of runs, each with its per-kind results and error code')
+    .action(async (flags: CatalogFlags & { limit: string; json?: boolean }) => {
+      const limit = Number(flags.limit);
+      if (!Number.isSafeInteger(limit) || limit < 1) {
+        throw new ConfigError(`--limit: "${flags.limit}" is not a whole number >= 1`);
+      }
+      const store = await openCatalog(flags.db, { mustExist: true });
       try {
-        const runs = await store.listRuns(flags.integration, Number(flags.limit));
+        const runs = await store.listRuns(flags.integration, limit);
+        if (flags.json) {
+          io.stdout(`${JSON.stringify(runs, null, 2)}\n`);
+          return;
+        }
         const rows = runs.map((r) => [
           r.id,
           r.integration,
@@ -84,7 +93,7 @@ export function registerCatalog(program: Command, io: CliIo): void {
           r.counts.upserted,
           r.counts.unchanged,
           r.counts.deleted,
-          r.detail ?? '',
+          runDetail(r),
         ]);
         io.stdout(
           `${renderTable(['id', 'integration', 'status', 'started', 'finished', 'records', 'upserted', 'unchanged', 'deleted', 'detail'], rows)}\n`,
@@ -93,4 +102,12 @@ export function registerCatalog(program: Command, io: CliIo): void {
         await store.close();
       }
     });
+}
+
+/** The detail column: why kinds were partial or failed, then the run's notes. */
+function runDetail(run: RunRecord): string {
+  const kinds = run.kindResults
+    .filter((k) => k.status === 'partial' || k.status === 'failed')
+    .map((k) => `${k.kind} ${k.status}${k.errorCode ? ` ${k.errorCode}` : ''}${k.reason ? `: ${k.reason}` : ''}`);
+  return [...kinds, run.detail ?? ''].filter(Boolean).join('; ');
 }

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { checkConnection } from '../../sync/check-connection.js';
-import { prepare } from '../../sync/sync-integration.js';
+import { openIntegration } from '../../sync/open-integration.js';
 import { type CliIo, loggerFor, type SettingsFlags, withSettings } from '../common.js';
 import { resolveIntegration } from '../resolve-integration.js';
 
@@ -11,15 +10,16 @@ export function registerCheck(program: Command, io: CliIo, setExit: (code: numbe
     .option('--mapping <file>', 'also check this port-app-config.yml')
     .action(async (integration: string, flags: SettingsFlags & { mapping?: string }) => {
       const logger = loggerFor(program);
-      const { loaded } = await prepare(resolveIntegration(integration), {
+      const opened = await openIntegration(resolveIntegration(integration), {
         set: flags.set,
         configFile: flags.config,
         env: process.env,
         mapping: flags.mapping,
-        onWarning: (message) => logger.warn(message),
+        onWarning: (message: string) => logger.warn(message),
       });
+      const { loaded } = opened;
       io.stdout(`manifest ${loaded.file}: valid (${Object.keys(loaded.manifest.resources).length} kinds)\n`);
-      const result = await checkConnection(loaded);
+      const result = await opened.check();
       io.stdout(`connection: ${result.verdict}: ${result.detail}\n`);
       if (result.verdict !== 'ok') setExit(1);
     });

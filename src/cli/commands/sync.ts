@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { ConfigError } from '../../errors/errors.js';
+import { parseDuration } from '../../http/duration.js';
 import { syncIntegration } from '../../sync/sync-integration.js';
 import { type CliIo, loggerFor, type SettingsFlags, withSettings } from '../common.js';
 import { createProgress } from '../progress.js';
@@ -10,6 +12,8 @@ interface SyncFlags extends SettingsFlags {
   full?: boolean;
   mapping?: string;
   json?: boolean;
+  wait: boolean;
+  leaseTtl?: string;
 }
 
 /** `inlet sync <integration>`: read every kind, map, store, delete stale entities; summary table at the end. */
@@ -20,6 +24,12 @@ export function registerSync(program: Command, io: CliIo, setExit: (code: number
     .option('--full', 'ignore stored incremental cursors')
     .option('--mapping <file>', 'a port-app-config.yml to use instead of the integration mapping')
     .option('--json', 'print the summary as JSON on stdout')
+    .option('--wait', 'wait while another run of this integration holds the catalog (default)')
+    .option('--no-wait', 'exit at once (E_BUSY) when another run of this integration is running')
+    .option(
+      '--lease-ttl <duration>',
+      'a run silent this long (killed, frozen) is taken over and marked aborted (default 60s)',
+    )
     .action(async (integration: string, flags: SyncFlags) => {
       const logger = loggerFor(program);
       const progress = createProgress({ isTTY: io.isTTY, write: io.stderr });
@@ -53,6 +63,10 @@ export function registerSync(program: Command, io: CliIo, setExit: (code: number
             else if (event.type === 'rate-limit-wait') progress.note('wait');
           },
           onWarning: (message) => logger.warn(message),
+          lease: {
+            wait: flags.wait,
+            ttlMs: flags.leaseTtl === undefined ? undefined : parseDurationFlag('--lease-ttl', flags.leaseTtl),
+          },
         });
         progress.stop();
         if (summary.status !== 'succeeded') {
@@ -68,4 +82,12 @@ export function registerSync(program: Command, io: CliIo, setExit: (code: number
         process.off('SIGINT', onSigint);
       }
     });
+}
+
+function parseDurationFlag(flag: string, value: string): number {
+  const ms = parseDuration(value, flag);
+  if (ms < 1000) {
+    throw new ConfigError(`${flag}: "${value}" is not a duration of at least 1s (e.g. 30s, 5m)`);
+  }
+  return ms;
 }

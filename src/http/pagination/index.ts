@@ -2,5 +2,5 @@
 
 export { createPaginator, type PaginateSpec } from './create-paginator.js';
 export type { Page, PageRequest, Paginator } from './page.js';
-export { readChain } from './read-chain.js';
+export { type ChainEnd, readChain } from './read-chain.js';
 export type { Selector } from './selector.js';

@@ -32,6 +32,12 @@ export interface ChainOptions {
 const DEFAULT_MAX_PAGES = 10_000;
 
 /**
+ * How a chain ended: `complete` only when the API said there is no next page. A chain stopped by
+ * `maxPages` or a loop is cut short, and a catalog must not reconcile against it (issue 7).
+ */
+export type ChainEnd = { complete: true } | { complete: false; reason: string };
+
+/**
  * Read one chain page by page. A next request already made in this chain (same method, URL
  * and body) is a loop: the chain stops with a warning instead of spinning. Pages are
  * fetched lazily, so a consumer that stops early sends no further requests.
@@ -40,7 +46,7 @@ const DEFAULT_MAX_PAGES = 10_000;
  *   for (const record of page.records) handle(record);
  * }
  */
-export async function* readChain(options: ChainOptions): AsyncGenerator<Page> {
+export async function* readChain(options: ChainOptions): AsyncGenerator<Page, ChainEnd> {
   const { paginator, fetchPage, signal, kind } = options;
   const maxPages = options.maxPages ?? paginator.maxPages ?? DEFAULT_MAX_PAGES;
   const select = recordsSelector(options.records);
@@ -54,7 +60,7 @@ export async function* readChain(options: ChainOptions): AsyncGenerator<Page> {
     page.records = withKind(kind, () => toRecords(select(fetched.body), page, where));
     yield page;
     const next = withKind(kind, () => paginator.next(page));
-    if (next === null) return;
+    if (next === null) return { complete: true };
     if (index + 1 >= maxPages) {
       options.onEvent?.({
         type: 'warning',
@@ -62,7 +68,7 @@ export async function* readChain(options: ChainOptions): AsyncGenerator<Page> {
         url: page.url,
         kind,
       });
-      return;
+      return { complete: false, reason: `maxPages (${maxPages}) reached at ${urlLocation(page.url)}` };
     }
     const identity = requestIdentity(next);
     if (seen.has(identity)) {
@@ -72,7 +78,10 @@ export async function* readChain(options: ChainOptions): AsyncGenerator<Page> {
         url: next.url,
         kind,
       });
-      return;
+      return {
+        complete: false,
+        reason: `pagination loop at ${next.method} ${urlLocation(next.url)} after ${index + 1} pages`,
+      };
     }
     seen.add(identity);
     request = next;
