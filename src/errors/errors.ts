@@ -17,7 +17,8 @@ export type ErrorCode =
   | 'E_NETWORK'
   | 'E_TIMEOUT'
   | 'E_RESPONSE'
-  | 'E_PAGINATION';
+  | 'E_PAGINATION'
+  | 'E_CATALOG';
 
 /** Where a failure happened; every field is already redacted. */
 export interface ErrorContext {
@@ -139,5 +140,11 @@ export class ResponseError extends InletError {
 export class PaginationError extends InletError {
   constructor(message: string, context?: ErrorContext) {
     super('E_PAGINATION', message, context);
+  }
+}
+/** The catalog (SQLite file or PostgreSQL database) failed or is not one; the message names it, password redacted. */
+export class CatalogError extends InletError {
+  constructor(message: string, context?: ErrorContext) {
+    super('E_CATALOG', message, context);
   }
 }
