@@ -38,10 +38,9 @@ export function pgRuns(pool: pg.Pool, tx: Tx, now: () => number): RunsPart {
         // Exclusive: also serialises every startRun of the catalog, so a missing lease row (nothing to
         // lock FOR UPDATE yet) cannot be created by two at once.
         await c.query('SELECT pg_advisory_xact_lock($1)', [SEQ_LOCK]);
-        const found = await c.query<LeaseRow>(
-          'SELECT * FROM sync_leases WHERE integration = $1 FOR UPDATE',
-          [integration],
-        );
+        const found = await c.query<LeaseRow>('SELECT * FROM sync_leases WHERE integration = $1 FOR UPDATE', [
+          integration,
+        ]);
         const nowMs = now();
         const at = new Date(nowMs).toISOString();
         const old = found.rows[0] && leaseFromRow(found.rows[0]);
@@ -75,7 +74,9 @@ export function pgRuns(pool: pg.Pool, tx: Tx, now: () => number): RunsPart {
            WHERE integration = $3 AND status = 'running' AND id NOT IN (SELECT run_id FROM sync_leases)`,
           [at, ABORTED_DETAIL, integration],
         );
-        return old ? { ok: true, runId: id, startedAt: at, tookOver: old } : { ok: true, runId: id, startedAt: at };
+        return old
+          ? { ok: true, runId: id, startedAt: at, tookOver: old }
+          : { ok: true, runId: id, startedAt: at };
       });
     },
 

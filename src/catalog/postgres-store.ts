@@ -1,6 +1,6 @@
 import pg from 'pg';
-import { migratePostgres } from './pg-schema.js';
 import { pgRuns, SEQ_LOCK, type Tx } from './pg-runs.js';
+import { migratePostgres } from './pg-schema.js';
 import {
   contentHash,
   dedupe,
@@ -177,7 +177,8 @@ export async function openPostgresCatalog(
       );
     },
     async close() {
-      await pool.end();
+      // Idempotent, as SQLite's: a second close (a finally after an explicit close) is not an error.
+      if (!pool.ended) await pool.end();
     },
   };
 }

@@ -66,7 +66,9 @@ export function sqliteRuns(db: Database.Database, now: () => number): RunsPart {
     putLease.run({ integration, runId: id, ...opts.holder, ...leaseTimes(nowMs, ttlMs), ttlMs });
     // After the new lease is in place: what is still running without a lease row is from schema v1.
     abortUnleased.run(at, ABORTED_DETAIL, integration);
-    return old ? { ok: true, runId: id, startedAt: at, tookOver: old } : { ok: true, runId: id, startedAt: at };
+    return old
+      ? { ok: true, runId: id, startedAt: at, tookOver: old }
+      : { ok: true, runId: id, startedAt: at };
   });
 
   const leaseOfRun = db.prepare('SELECT ttl_ms FROM sync_leases WHERE run_id = ?');

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
+import { CatalogError } from '../errors/errors.js';
 import {
   contentHash,
   dedupe,
@@ -10,10 +11,9 @@ import {
   isoNow,
   matchesSearch,
 } from './shared.js';
-import { migrateSqlite } from './sqlite-schema.js';
 import { sqliteRuns, sqliteSequence } from './sqlite-runs.js';
+import { migrateSqlite } from './sqlite-schema.js';
 import type { CatalogStore, Entity, ExportFilter, StoredEntity } from './types.js';
-import { CatalogError } from '../errors/errors.js';
 
 export interface SqliteOptions {
   now: () => number;
