@@ -1,5 +1,7 @@
+import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type CatalogStore, openCatalog } from './index.js';
+import { SEQ_LOCK } from './pg-runs.js';
 import {
   begin,
   collect,
@@ -7,6 +9,7 @@ import {
   type Factory,
   finish,
   keys,
+  pgUnavailable,
   postgresFactory,
   sqliteFactory,
   ZERO,
@@ -249,5 +252,52 @@ describe.each<Factory>([sqliteFactory(), postgresFactory()])('catalog leases on 
       expect(await c.deleteEntity('gh', 'repo', 'a', { delivery: '4' })).toBe(false);
       expect(await collect(c.exportEntities())).toEqual([]);
     });
+  });
+});
+
+describe.skipIf(pgUnavailable)('write order on postgres', () => {
+  const factory = postgresFactory();
+  afterAll(() => factory.cleanup());
+
+  it('starts a run only after every writer that drew an earlier value has committed', async () => {
+    const target = await factory.target();
+    const c = await openCatalog(target);
+    const writer = new pg.Client({ connectionString: target });
+    await writer.connect();
+    try {
+      // A writer in flight, as upsertBatch is between drawing its value and committing.
+      await writer.query('BEGIN');
+      await writer.query('SELECT pg_advisory_xact_lock_shared($1)', [SEQ_LOCK]);
+      const drawn = await writer.query<{ seq: string }>("SELECT nextval('catalog_seq')::text AS seq");
+      const starting = c.startRun('gh', ['repos'], { holder: { pid: 1, host: 'h' } });
+      // Wait (no sleep-and-hope) until startRun is queued on the write-order lock.
+      for (let tries = 0; ; tries++) {
+        if (tries === 1000) throw new Error('startRun did not wait for the writer in flight');
+        const { rows } = await writer.query(
+          "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = $1",
+          [SEQ_LOCK],
+        );
+        if (rows.length > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      await writer.query(
+        `INSERT INTO entities (integration, blueprint, identifier, title, properties, relations, created_at,
+           updated_at, content_hash, seen_seq) VALUES ('gh', 'repo', 'late', NULL, '{}', '{}', 'x', 'x', 'h', $1)`,
+        [drawn.rows[0]?.seq],
+      );
+      await writer.query('COMMIT');
+      const start = await starting;
+      if (!start.ok) throw new Error('lease busy');
+      const [run] = await factory.rows(
+        target,
+        `SELECT start_seq::text AS s FROM sync_runs WHERE id = ${start.runId}`,
+      );
+      expect(BigInt(String(run?.s))).toBeGreaterThan(BigInt(String(drawn.rows[0]?.seq)));
+      // The writer committed before the run started and the run did not see it: stale, so deleted.
+      expect(await c.deleteStale('gh', start.runId, 'repo', 1)).toEqual({ deleted: 1 });
+    } finally {
+      await writer.end();
+      await c.close();
+    }
   });
 });
