@@ -5,7 +5,7 @@
  * Run: npm run build && node dist/bench/catalog.js   (options: --entities N --batch N)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Entity, openCatalog } from '../src/catalog/index.js';
@@ -34,7 +34,11 @@ const dir = mkdtempSync(join(tmpdir(), 'inlet-bench-'));
 const catalog = await openCatalog(join(dir, 'bench.db'));
 
 async function sync(label: string): Promise<void> {
-  const run = await catalog.startRun('bench', ['services']);
+  const start = await catalog.startRun('bench', ['services'], {
+    holder: { pid: process.pid, host: hostname() },
+  });
+  if (!start.ok) throw new Error(`catalog busy: run ${start.lease.runId} holds the lease`);
+  const run = start.runId;
   let upserted = 0;
   let unchanged = 0;
   const started = performance.now();
@@ -44,6 +48,10 @@ async function sync(label: string): Promise<void> {
     unchanged += result.unchanged;
   }
   const seconds = (performance.now() - started) / 1000;
+  await catalog.finishRun(run, {
+    status: 'succeeded',
+    counts: { requests: 0, retries: 0, records: total, upserted, unchanged, deleted: 0, skipped: 0 },
+  });
   const rate = Math.round(total / seconds).toLocaleString('en');
   console.log(
     `${label}: ${total.toLocaleString('en')} entities in ${seconds.toFixed(2)} s = ${rate}/s ` +

@@ -1,81 +1,27 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { postgresUnavailable, startPostgres, type TestPostgres } from '../testing/postgres.js';
-import { type CatalogStore, type Entity, openCatalog, type RunCounts } from './index.js';
+import { type CatalogStore, type Entity, openCatalog } from './index.js';
+import {
+  begin,
+  collect,
+  entity,
+  type Factory,
+  finish,
+  HOLDER,
+  keys,
+  pgUnavailable,
+  postgresFactory,
+  sqliteFactory,
+  ZERO,
+} from './test-stores.js';
 
-const pgUnavailable = postgresUnavailable();
 if (pgUnavailable) console.warn(pgUnavailable);
 
-/** A store factory: each call gives an empty catalog; `cleanup` removes everything the factory made. */
-interface Factory {
-  name: string;
-  skip: string | undefined;
-  open(now: () => number): Promise<CatalogStore>;
-  cleanup(): Promise<void>;
-}
-
-function sqliteFactory(): Factory {
-  const dir = mkdtempSync(join(tmpdir(), 'inlet-catalog-'));
-  let n = 0;
-  return {
-    name: 'sqlite',
-    skip: undefined,
-    open: (now) => openCatalog(join(dir, `catalog-${n++}.db`), { now }),
-    cleanup: async () => rmSync(dir, { recursive: true, force: true }),
-  };
-}
-
-function postgresFactory(): Factory {
-  const dbs: TestPostgres[] = [];
-  return {
-    name: 'postgres',
-    skip: pgUnavailable,
-    async open(now) {
-      const db = await startPostgres();
-      dbs.push(db);
-      return openCatalog(db.url, { now });
-    },
-    cleanup: async () => {
-      await Promise.all(dbs.map((db) => db.stop()));
-    },
-  };
-}
-
-const ZERO: RunCounts = {
-  requests: 0,
-  retries: 0,
-  records: 0,
-  upserted: 0,
-  unchanged: 0,
-  deleted: 0,
-  skipped: 0,
-};
-
-const entity = (blueprint: string, identifier: string, properties: Record<string, unknown> = {}): Entity => ({
-  blueprint,
-  identifier,
-  title: `Title ${identifier}`,
-  properties,
-  relations: {},
-});
-
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of items) out.push(item);
-  return out;
-}
-
-const keys = (items: { blueprint: string; identifier: string }[]) =>
-  items.map((e) => `${e.blueprint}/${e.identifier}`);
-
-describe.each([sqliteFactory(), postgresFactory()])('catalog on $name', (factory) => {
+describe.each<Factory>([sqliteFactory(), postgresFactory()])('catalog on $name', (factory) => {
   let time = Date.parse('2026-01-01T00:00:00.000Z');
   const now = () => time;
   const open: CatalogStore[] = [];
   const fresh = async () => {
-    const store = await factory.open(now);
+    const store = await openCatalog(await factory.target(), { now });
     open.push(store);
     return store;
   };
@@ -87,10 +33,11 @@ describe.each([sqliteFactory(), postgresFactory()])('catalog on $name', (factory
   describe.skipIf(factory.skip)('behaviour', () => {
     it('counts inserted and changed entities as upserted, identical ones as unchanged', async () => {
       const c = await fresh();
-      const r1 = await c.startRun('gh', ['repos']);
+      const r1 = await begin(c, 'gh', ['repos']);
       const batch = [entity('repo', 'a', { n: 1 }), entity('repo', 'b'), entity('repo', 'c')];
       expect(await c.upsertBatch('gh', r1, batch)).toEqual({ upserted: 3, unchanged: 0 });
-      const r2 = await c.startRun('gh', ['repos']);
+      await finish(c, r1);
+      const r2 = await begin(c, 'gh', ['repos']);
       expect(await c.upsertBatch('gh', r2, batch)).toEqual({ upserted: 0, unchanged: 3 });
       const changed = [entity('repo', 'a', { n: 2 }), entity('repo', 'b'), entity('repo', 'c')];
       expect(await c.upsertBatch('gh', r2, changed)).toEqual({ upserted: 1, unchanged: 2 });
@@ -108,13 +55,14 @@ describe.each([sqliteFactory(), postgresFactory()])('catalog on $name', (factory
     it('does not rewrite an unchanged entity: updated_at stays, created_at survives a change', async () => {
       const c = await fresh();
       const t0 = new Date(time).toISOString();
-      const r1 = await c.startRun('gh', ['repos']);
+      const r1 = await begin(c, 'gh', ['repos']);
       await c.upsertBatch('gh', r1, [
         entity('repo', 'a', { x: 1, y: [1, 2] }),
         entity('repo', 'b', { x: 1 }),
       ]);
       time += 60_000;
-      const r2 = await c.startRun('gh', ['repos']);
+      await finish(c, r1);
+      const r2 = await begin(c, 'gh', ['repos']);
       const result = await c.upsertBatch('gh', r2, [
         entity('repo', 'a', { x: 1, y: [1, 2] }),
         entity('repo', 'b', { x: 2 }),
@@ -142,14 +90,15 @@ describe.each([sqliteFactory(), postgresFactory()])('catalog on $name', (factory
 
     it('marks unchanged entities seen, so deleteStale removes exactly the unseen ones', async () => {
       const c = await fresh();
-      const r1 = await c.startRun('gh', ['repos']);
+      const r1 = await begin(c, 'gh', ['repos']);
       await c.upsertBatch(
         'gh',
         r1,
         ['a', 'b', 'c', 'd', 'e'].map((id) => entity('repo', id)),
       );
       await c.upsertBatch('other', r1, [entity('repo', 'z')]);
-      const r2 = await c.startRun('gh', ['repos']);
+      await finish(c, r1);
+      const r2 = await begin(c, 'gh', ['repos']);
       await c.upsertBatch(
         'gh',
         r2,
@@ -169,14 +118,15 @@ describe.each([sqliteFactory(), postgresFactory()])('catalog on $name', (factory
 
     it('refuses a deletion above the threshold, naming the blueprint and the numbers', async () => {
       const c = await fresh();
-      const r1 = await c.startRun('gh', ['repos', 'teams']);
+      const r1 = await begin(c, 'gh', ['repos', 'teams']);
       const ids = Array.from({ length: 10 }, (_, i) => `r${i}`);
       await c.upsertBatch('gh', r1, [
         ...ids.map((id) => entity('repo', id)),
         entity('team', 't1'),
         entity('team', 't2'),
       ]);
-      const r2 = await c.startRun('gh', ['repos', 'teams']);
+      await finish(c, r1);
+      const r2 = await begin(c, 'gh', ['repos', 'teams']);
       await c.upsertBatch('gh', r2, [
         ...ids.slice(0, 7).map((id) => entity('repo', id)),
         entity('team', 't1'),
@@ -195,20 +145,20 @@ describe.each([sqliteFactory(), postgresFactory()])('catalog on $name', (factory
 
     it('applies a batch atomically: a failure mid-batch writes nothing', async () => {
       const c = await fresh();
-      const r1 = await c.startRun('gh', ['repos']);
+      const r1 = await begin(c, 'gh', ['repos']);
       const bad = [entity('repo', 'a'), entity('repo', 'b', { big: 1n }), entity('repo', 'c')];
       await expect(c.upsertBatch('gh', r1, bad)).rejects.toThrow(/BigInt/);
       expect(await collect(c.exportEntities())).toEqual([]);
     });
 
-    it('records the run lifecycle and aborts a run left running by a killed process', async () => {
+    it('records the run lifecycle with per-kind outcomes, and aborts a killed run once its lease expires', async () => {
       const c = await fresh();
       const t0 = new Date(time).toISOString();
-      const killed = await c.startRun('gh', ['repos']);
-      const elsewhere = await c.startRun('jira', ['issues']);
-      time += 1000;
+      const killed = await begin(c, 'gh', ['repos'], { holder: { pid: 7, host: 'old-box' } });
+      const elsewhere = await begin(c, 'jira', ['issues']);
+      time += 60_000;
       const t1 = new Date(time).toISOString();
-      const next = await c.startRun('gh', ['repos', 'teams']);
+      const next = await begin(c, 'gh', ['repos', 'teams']);
       expect(next).toBeGreaterThan(elsewhere);
       const counts = {
         ...ZERO,
@@ -219,8 +169,26 @@ describe.each([sqliteFactory(), postgresFactory()])('catalog on $name', (factory
         unchanged: 2,
         skipped: 1,
       };
+      const kinds = [
+        { ...counts, kind: 'repos', status: 'succeeded' as const, durationMs: 120 },
+        {
+          ...ZERO,
+          kind: 'teams',
+          status: 'failed' as const,
+          errorCode: 'E_SERVER',
+          errorMessage: '500 Internal Server Error',
+          durationMs: 30,
+        },
+      ];
       time += 1000;
-      await c.finishRun(next, 'failed', counts, 'kind teams: 500 Internal Server Error');
+      await c.finishRun(next, {
+        status: 'failed',
+        counts,
+        detail: 'kind teams: 500 Internal Server Error',
+        kinds,
+        errorCode: 'E_SERVER',
+        errorMessage: '500 Internal Server Error',
+      });
       const runs = await c.listRuns('gh');
       expect(runs).toEqual([
         {
@@ -232,6 +200,10 @@ describe.each([sqliteFactory(), postgresFactory()])('catalog on $name', (factory
           kinds: ['repos', 'teams'],
           counts,
           detail: 'kind teams: 500 Internal Server Error',
+          kindResults: kinds,
+          errorCode: 'E_SERVER',
+          errorMessage: '500 Internal Server Error',
+          holder: `${HOLDER.pid}@${HOLDER.host}`,
         },
         expect.objectContaining({
           id: killed,
@@ -239,15 +211,21 @@ describe.each([sqliteFactory(), postgresFactory()])('catalog on $name', (factory
           startedAt: t0,
           finishedAt: t1,
           kinds: ['repos'],
+          holder: '7@old-box',
+          kindResults: [],
         }),
       ]);
-      expect(runs[1]?.detail).toMatch(/aborted/);
-      // Another integration's running run is left alone.
+      expect(runs[1]?.detail).toBe(
+        `aborted: taken over by ${HOLDER.pid}@${HOLDER.host} because its lease expired (holder 7@old-box, last heartbeat ${t0})`,
+      );
+      // Another integration's running run is left alone, and finishing releases the lease.
       expect((await c.listRuns('jira'))[0]).toMatchObject({
         id: elsewhere,
         status: 'running',
         finishedAt: null,
       });
+      expect(await c.getLease('gh')).toBeUndefined();
+      expect(await c.getLease('jira')).toMatchObject({ runId: elsewhere });
       expect((await c.listRuns(undefined, 2)).map((r) => r.id)).toEqual([next, elsewhere]);
     });
 
@@ -272,7 +250,7 @@ describe.each([sqliteFactory(), postgresFactory()])('catalog on $name', (factory
 
     it('exports sorted by blueprint then identifier across pages, filtered by blueprint and search', async () => {
       const c = await fresh();
-      const r1 = await c.startRun('gh', ['all']);
+      const r1 = await begin(c, 'gh', ['all']);
       const many = Array.from({ length: 1203 }, (_, i) =>
         entity('user', `u${String(1202 - i).padStart(4, '0')}`),
       );
@@ -315,7 +293,10 @@ describe.skipIf(pgUnavailable)('SQLite and PostgreSQL', () => {
   let stores: CatalogStore[] = [];
   beforeAll(async () => {
     const fixed = () => Date.parse('2026-03-04T05:06:07.089Z');
-    stores = [await sqlite.open(fixed), await postgres.open(fixed)];
+    stores = [
+      await openCatalog(await sqlite.target(), { now: fixed }),
+      await openCatalog(await postgres.target(), { now: fixed }),
+    ];
   });
   afterAll(async () => {
     await Promise.all(stores.map((s) => s.close()));
@@ -349,7 +330,7 @@ describe.skipIf(pgUnavailable)('SQLite and PostgreSQL', () => {
     ];
     const lines: string[][] = [];
     for (const store of stores) {
-      const run = await store.startRun('gh', ['all']);
+      const run = await begin(store, 'gh', ['all']);
       await store.upsertBatch('gh', run, data);
       lines.push((await collect(store.exportEntities())).map((e) => JSON.stringify(e)));
     }

@@ -1,4 +1,5 @@
 import { openPostgresCatalog } from './postgres-store.js';
+import { catalogError, redactUrl, withCatalogErrors } from './shared.js';
 import { openSqliteCatalog } from './sqlite-store.js';
 import type { CatalogStore } from './types.js';
 
@@ -24,24 +25,40 @@ export type {
 export const DEFAULT_CATALOG = './inlet.db';
 
 export interface OpenCatalogOptions {
-  /** Milliseconds since the epoch, for `created_at`/`updated_at`/run times. @default Date.now */
+  /** Milliseconds since the epoch, for `created_at`/`updated_at`/run and lease times. @default Date.now */
   now?: () => number;
-  /** Fail with E_CATALOG `no catalog at <target>` instead of creating one (read-only verbs). @default false */
+  /**
+   * Refuse to create a catalog: a missing SQLite file, or a PostgreSQL database without the `entities`
+   * table, is a CatalogError `no catalog at …` (for reading commands, where a typo must not make one).
+   * @default false
+   */
   mustExist?: boolean;
+  /** SQLite only: how long a write waits for another process's write lock before E_CATALOG. @default 5000 */
+  busyTimeoutMs?: number;
 }
 
 /**
  * Opens the catalog at `target`: a `postgres://`/`postgresql://` URL, otherwise a SQLite file path
- * (created with its tables if missing).
+ * (created with its tables if missing, unless `mustExist`). Every failure, now or later, is a
+ * CatalogError (`E_CATALOG`) naming the catalog (password redacted) and the operation.
  * @default target './inlet.db'
  * @example
- * const catalog = await openCatalog('postgres://localhost/inlet');
+ * const catalog = await openCatalog('postgres://localhost/inlet', { mustExist: true });
  */
 export async function openCatalog(
   target: string = DEFAULT_CATALOG,
   options: OpenCatalogOptions = {},
 ): Promise<CatalogStore> {
   const now = options.now ?? Date.now;
-  if (/^postgres(ql)?:\/\//i.test(target)) return openPostgresCatalog(target, now);
-  return openSqliteCatalog(target, now);
+  const mustExist = options.mustExist ?? false;
+  const postgres = /^postgres(ql)?:\/\//i.test(target);
+  const name = postgres ? redactUrl(target) : target;
+  try {
+    const store = postgres
+      ? await openPostgresCatalog(target, name, { now, mustExist })
+      : openSqliteCatalog(target, { now, mustExist, busyTimeoutMs: options.busyTimeoutMs ?? 5000 });
+    return withCatalogErrors(name, store);
+  } catch (e) {
+    throw catalogError(name, 'open', e);
+  }
 }

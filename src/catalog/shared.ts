@@ -1,5 +1,16 @@
 import { createHash } from 'node:crypto';
-import type { Entity, RunCounts, RunRecord, RunStatus, StoredEntity } from './types.js';
+import { CatalogError, isInletError } from '../errors/errors.js';
+import type {
+  CatalogStore,
+  Entity,
+  KindResult,
+  LeaseHolder,
+  LeaseInfo,
+  RunCounts,
+  RunRecord,
+  RunStatus,
+  StoredEntity,
+} from './types.js';
 
 /** Rows per page when streaming an export (keyset pagination keeps memory flat and the connection free). */
 export const EXPORT_PAGE = 500;
@@ -62,7 +73,12 @@ export interface EntityRow {
   relations: string;
   created_at: string;
   updated_at: string;
+  written_by: string | null;
 }
+
+/** The entity columns an export reads, in `EntityRow` order. */
+export const ENTITY_COLUMNS =
+  'integration, blueprint, identifier, title, properties, relations, created_at, updated_at, written_by';
 
 export function entityFromRow(r: EntityRow): StoredEntity {
   return {
@@ -74,6 +90,7 @@ export function entityFromRow(r: EntityRow): StoredEntity {
     relations: JSON.parse(r.relations) as Record<string, unknown>,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
+    writtenBy: r.written_by,
   };
 }
 
@@ -85,6 +102,10 @@ export interface RunRow extends RunCounts {
   finished_at: string | null;
   kinds: string;
   detail: string | null;
+  kind_results: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  holder: string | null;
 }
 
 export function runFromRow(r: RunRow): RunRecord {
@@ -105,8 +126,117 @@ export function runFromRow(r: RunRow): RunRecord {
       skipped: r.skipped,
     },
     detail: r.detail,
+    kindResults: r.kind_results === null ? [] : (JSON.parse(r.kind_results) as KindResult[]),
+    errorCode: r.error_code,
+    errorMessage: r.error_message,
+    holder: r.holder,
   };
 }
 
-/** Detail written on a run found still 'running' when the next run of its integration starts. */
+/** Detail written on a run found still 'running' without a lease (schema v1) when the next run starts. */
 export const ABORTED_DETAIL = 'aborted: the process ended before the run finished';
+
+export interface LeaseRow {
+  integration: string;
+  run_id: number;
+  holder_pid: number;
+  holder_host: string;
+  heartbeat_at: string;
+  expires_at: string;
+}
+
+export function leaseFromRow(r: LeaseRow): LeaseInfo {
+  return {
+    integration: r.integration,
+    runId: Number(r.run_id),
+    holder: { pid: Number(r.holder_pid), host: r.holder_host },
+    heartbeatAt: r.heartbeat_at,
+    expiresAt: r.expires_at,
+  };
+}
+
+export const holderName = (h: LeaseHolder): string => `${h.pid}@${h.host}`;
+
+/** Lease TTL when `LeaseOptions.ttlMs` is not given. */
+export const DEFAULT_LEASE_TTL_MS = 60_000;
+
+/** The heartbeat and expiry columns of a lease renewed at `nowMs`. */
+export function leaseTimes(nowMs: number, ttlMs: number): { heartbeatAt: string; expiresAt: string } {
+  return { heartbeatAt: new Date(nowMs).toISOString(), expiresAt: new Date(nowMs + ttlMs).toISOString() };
+}
+
+/**
+ * Whether `startRun` may take the existing lease over: it expired, or its holder is known dead.
+ * A live lease is never taken: a live run is never marked aborted by another (issue 7).
+ */
+export function mayTakeOver(
+  lease: LeaseInfo,
+  nowMs: number,
+  isDead: ((h: LeaseHolder) => boolean) | undefined,
+): boolean {
+  return Date.parse(lease.expiresAt) <= nowMs || isDead?.(lease.holder) === true;
+}
+
+/** Detail of a run whose lease another process took over. */
+export function takeoverDetail(old: LeaseInfo, by: LeaseHolder, nowMs: number): string {
+  const why = Date.parse(old.expiresAt) <= nowMs ? 'its lease expired' : 'its holder is dead';
+  return (
+    `aborted: taken over by ${holderName(by)} because ${why} ` +
+    `(holder ${holderName(old.holder)}, last heartbeat ${old.heartbeatAt})`
+  );
+}
+
+/** `deleteStale`'s refusal when the run lost its lease or is no longer running. */
+export const lostLease = (runId: number, integration: string): string =>
+  `run ${runId} no longer holds the lease of ${integration}; nothing deleted`;
+
+/** A PostgreSQL URL with its password (userinfo or `password=` parameter) shown as `***`. */
+export function redactUrl(url: string): string {
+  return url
+    .replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@?#]*):[^@/?#]*@/i, '$1:***@')
+    .replace(/([?&]password=)[^&#]*/gi, '$1***');
+}
+
+/** Any failure of the catalog `name` during `op` as one CatalogError line with the cause chained. */
+export function catalogError(name: string, op: string, cause: unknown): Error {
+  if (isInletError(cause)) return cause;
+  const reason = (cause instanceof Error ? cause.message : String(cause)).replace(/\s+/g, ' ').trim();
+  const code = (cause as { code?: unknown } | null)?.code;
+  const suffix = typeof code === 'string' && !reason.includes(code) ? ` (${code})` : '';
+  return new CatalogError(`catalog ${name}: ${op}: ${reason}${suffix}`, { cause });
+}
+
+/** The store with every failure surfaced as a CatalogError naming the catalog and the operation. */
+export function withCatalogErrors(name: string, store: CatalogStore): CatalogStore {
+  const guard =
+    <A extends unknown[], R>(op: string, fn: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      try {
+        return await fn(...args);
+      } catch (e) {
+        throw catalogError(name, op, e);
+      }
+    };
+  async function* exportEntities(filter?: Parameters<CatalogStore['exportEntities']>[0]) {
+    try {
+      yield* store.exportEntities(filter);
+    } catch (e) {
+      throw catalogError(name, 'exportEntities', e);
+    }
+  }
+  return {
+    startRun: guard('startRun', store.startRun),
+    heartbeat: guard('heartbeat', store.heartbeat),
+    getLease: guard('getLease', store.getLease),
+    upsertBatch: guard('upsertBatch', store.upsertBatch),
+    deleteStale: guard('deleteStale', store.deleteStale),
+    upsertEntity: guard('upsertEntity', store.upsertEntity),
+    deleteEntity: guard('deleteEntity', store.deleteEntity),
+    finishRun: guard('finishRun', store.finishRun),
+    listRuns: guard('listRuns', store.listRuns),
+    exportEntities,
+    getState: guard('getState', store.getState),
+    setState: guard('setState', store.setState),
+    close: guard('close', store.close),
+  };
+}

@@ -1,101 +1,75 @@
+import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
+import { CatalogError } from '../errors/errors.js';
 import {
-  ABORTED_DETAIL,
   contentHash,
-  DEFAULT_RUN_LIMIT,
   dedupe,
+  ENTITY_COLUMNS,
   type EntityRow,
   EXPORT_PAGE,
   entityFromRow,
   isoNow,
   matchesSearch,
-  type RunRow,
-  refusal,
-  runFromRow,
 } from './shared.js';
-import type { CatalogStore, Entity, ExportFilter, RunCounts, RunStatus, StoredEntity } from './types.js';
+import { sqliteRuns, sqliteSequence } from './sqlite-runs.js';
+import { migrateSqlite } from './sqlite-schema.js';
+import type { CatalogStore, Entity, ExportFilter, StoredEntity } from './types.js';
 
-/** Bumped when the schema changes; stored in `PRAGMA user_version`. */
-const SCHEMA_VERSION = 1;
+export interface SqliteOptions {
+  now: () => number;
+  mustExist: boolean;
+  busyTimeoutMs: number;
+}
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS entities (
-  integration TEXT NOT NULL,
-  blueprint TEXT NOT NULL,
-  identifier TEXT NOT NULL,
-  title TEXT,
-  properties TEXT NOT NULL,
-  relations TEXT NOT NULL,
-  created_at TEXT NOT NULL,
-  updated_at TEXT NOT NULL,
-  content_hash TEXT NOT NULL,
-  last_seen_run INTEGER,
-  -- Unique on (integration, blueprint, identifier) as the contract says, declared in export order so
-  -- the one index serves both the upsert's conflict check and sorted exports (one B-tree less per write).
-  UNIQUE (blueprint, identifier, integration)
-);
-CREATE TABLE IF NOT EXISTS sync_runs (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  integration TEXT NOT NULL,
-  status TEXT NOT NULL,
-  started_at TEXT NOT NULL,
-  finished_at TEXT,
-  requests INTEGER NOT NULL DEFAULT 0,
-  retries INTEGER NOT NULL DEFAULT 0,
-  records INTEGER NOT NULL DEFAULT 0,
-  upserted INTEGER NOT NULL DEFAULT 0,
-  unchanged INTEGER NOT NULL DEFAULT 0,
-  deleted INTEGER NOT NULL DEFAULT 0,
-  skipped INTEGER NOT NULL DEFAULT 0,
-  kinds TEXT NOT NULL,
-  detail TEXT
-);
-CREATE INDEX IF NOT EXISTS sync_runs_by_integration ON sync_runs (integration, status);
-CREATE TABLE IF NOT EXISTS state (
-  integration TEXT NOT NULL,
-  key TEXT NOT NULL,
-  value TEXT NOT NULL,
-  updated_at TEXT NOT NULL,
-  PRIMARY KEY (integration, key)
-);
-`;
+// A webhook's write newer than the run's start wins over the run's page (read before it, maybe stale).
+const NOT_NEWER_DELIVERY = "NOT (entities.write_seq > ? AND substr(entities.written_by, 1, 9) = 'delivery:')";
 
 /** Opens (creating if needed) a SQLite catalog at `path`: WAL, synchronous=NORMAL, one transaction per batch. */
-export function openSqliteCatalog(path: string, now: () => number): CatalogStore {
-  const db = new Database(path);
-  db.pragma('journal_mode = WAL');
-  // NORMAL in WAL mode: a crash loses at most the last commits, never consistency (sqlite.org/wal.html).
-  db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
-  const version = db.pragma('user_version', { simple: true }) as number;
-  if (version > SCHEMA_VERSION) {
+export function openSqliteCatalog(path: string, options: SqliteOptions): CatalogStore {
+  if (options.mustExist && !existsSync(path)) throw new CatalogError(`no catalog at ${path}`);
+  const db = new Database(path, { fileMustExist: options.mustExist });
+  try {
+    db.pragma('journal_mode = WAL');
+    // NORMAL in WAL mode: a crash loses at most the last commits, never consistency (sqlite.org/wal.html).
+    db.pragma('synchronous = NORMAL');
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs))}`);
+    migrateSqlite(db, path, options.mustExist);
+    return sqliteStore(db, options.now);
+  } catch (e) {
     db.close();
-    throw new Error(
-      `catalog ${path} has schema version ${version}; this inlet supports up to ${SCHEMA_VERSION}`,
-    );
+    throw e;
   }
-  db.exec(SCHEMA);
-  db.pragma(`user_version = ${SCHEMA_VERSION}`);
+}
 
+function sqliteStore(db: Database.Database, now: () => number): CatalogStore {
+  const nextSeq = sqliteSequence(db);
+  const runStart = db.prepare('SELECT start_seq FROM sync_runs WHERE id = ?').pluck();
   const upsert = db.prepare(`
-    INSERT INTO entities
-      (integration, blueprint, identifier, title, properties, relations, created_at, updated_at, content_hash, last_seen_run)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    INSERT INTO entities (integration, blueprint, identifier, title, properties, relations, created_at,
+      updated_at, content_hash, last_seen_run, seen_seq, written_by, written_at, write_seq)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (integration, blueprint, identifier) DO UPDATE SET
       title = excluded.title, properties = excluded.properties, relations = excluded.relations,
-      updated_at = excluded.updated_at, content_hash = excluded.content_hash, last_seen_run = excluded.last_seen_run
-    WHERE entities.content_hash <> excluded.content_hash`);
-  const markSeen = db.prepare(
-    'UPDATE entities SET last_seen_run = ? WHERE integration = ? AND blueprint = ? AND identifier = ?',
-  );
+      updated_at = excluded.updated_at, content_hash = excluded.content_hash,
+      last_seen_run = excluded.last_seen_run, seen_seq = excluded.seen_seq, written_by = excluded.written_by,
+      written_at = excluded.written_at, write_seq = excluded.write_seq
+    WHERE entities.content_hash <> excluded.content_hash AND ${NOT_NEWER_DELIVERY}`);
+  const markSeen = db.prepare(`
+    UPDATE entities SET last_seen_run = ?, seen_seq = ?
+    WHERE integration = ? AND blueprint = ? AND identifier = ? AND ${NOT_NEWER_DELIVERY}`);
   const upsertAll = db.transaction((integration: string, run: number, entities: Entity[], at: string) => {
+    const start = runStart.get(run) as number | null | undefined;
+    if (start === undefined) throw new Error(`no run ${run}`);
+    const seq = nextSeq();
+    const writer = `run:${run}`;
     let upserted = 0;
+    let unchanged = 0;
     for (const e of entities) {
       const properties = JSON.stringify(e.properties);
       const relations = JSON.stringify(e.relations);
       const hash = contentHash(e.title, properties, relations);
       const { identifier, blueprint, title } = e;
-      const changed = upsert.run(
+      const written = upsert.run(
         integration,
         blueprint,
         identifier,
@@ -106,73 +80,62 @@ export function openSqliteCatalog(path: string, now: () => number): CatalogStore
         at,
         hash,
         run,
+        seq,
+        writer,
+        at,
+        seq,
+        start ?? 0,
       ).changes;
-      if (changed > 0) upserted++;
-      else markSeen.run(run, integration, e.blueprint, e.identifier);
+      if (written > 0) upserted++;
+      else unchanged += markSeen.run(run, seq, integration, blueprint, identifier, start ?? 0).changes;
     }
-    return { upserted, unchanged: entities.length - upserted };
+    return { upserted, unchanged };
   });
 
-  const abortRunning = db.prepare(
-    "UPDATE sync_runs SET status = 'aborted', finished_at = ?, detail = ? WHERE integration = ? AND status = 'running'",
+  const upsertOne = db.prepare(`
+    INSERT INTO entities (integration, blueprint, identifier, title, properties, relations, created_at,
+      updated_at, content_hash, seen_seq, written_by, written_at, write_seq)
+    VALUES (@integration, @blueprint, @identifier, @title, @properties, @relations, @at, @at, @hash, @seq,
+      @writer, @at, @seq)
+    ON CONFLICT (integration, blueprint, identifier) DO UPDATE SET
+      title = excluded.title, properties = excluded.properties, relations = excluded.relations,
+      updated_at = excluded.updated_at, content_hash = excluded.content_hash, seen_seq = excluded.seen_seq,
+      written_by = excluded.written_by, written_at = excluded.written_at, write_seq = excluded.write_seq
+    WHERE entities.content_hash <> excluded.content_hash`);
+  const touch = db.prepare(
+    'UPDATE entities SET seen_seq = ? WHERE integration = ? AND blueprint = ? AND identifier = ?',
   );
-  const insertRun = db.prepare(
-    "INSERT INTO sync_runs (integration, status, started_at, kinds) VALUES (?, 'running', ?, ?) RETURNING id",
-  );
-  const startRun = db.transaction((integration: string, kinds: string[], at: string) => {
-    abortRunning.run(at, ABORTED_DETAIL, integration);
-    return (insertRun.get(integration, at, JSON.stringify(kinds)) as { id: number }).id;
+  const upsertEntity = db.transaction((integration: string, e: Entity, writer: string, at: string) => {
+    const seq = nextSeq();
+    const properties = JSON.stringify(e.properties);
+    const relations = JSON.stringify(e.relations);
+    const hash = contentHash(e.title, properties, relations);
+    const { blueprint, identifier, title } = e;
+    const row = { integration, blueprint, identifier, title, properties, relations, at, hash, seq, writer };
+    if (upsertOne.run(row).changes > 0) return { changed: true };
+    // Identical content is still a write in the order: a run that started before must not delete it.
+    touch.run(seq, integration, blueprint, identifier);
+    return { changed: false };
   });
-
-  const countAll = db.prepare('SELECT count(*) AS n FROM entities WHERE integration = ? AND blueprint = ?');
-  const countStale = db.prepare(
-    'SELECT count(*) AS n FROM entities WHERE integration = ? AND blueprint = ? AND last_seen_run IS NOT ?',
-  );
-  const deleteStaleRows = db.prepare(
-    'DELETE FROM entities WHERE integration = ? AND blueprint = ? AND last_seen_run IS NOT ?',
-  );
-  const deleteStale = db.transaction(
-    (integration: string, run: number, blueprint: string, threshold: number) => {
-      const total = (countAll.get(integration, blueprint) as { n: number }).n;
-      const stale = (countStale.get(integration, blueprint, run) as { n: number }).n;
-      const refused = refusal(blueprint, stale, total, threshold);
-      if (refused) return { deleted: 0, refused };
-      return { deleted: deleteStaleRows.run(integration, blueprint, run).changes };
-    },
+  const deleteOne = db.prepare(
+    'DELETE FROM entities WHERE integration = ? AND blueprint = ? AND identifier = ?',
   );
 
-  const finish = db.prepare(`
-    UPDATE sync_runs SET status = @status, finished_at = @at, requests = @requests, retries = @retries,
-      records = @records, upserted = @upserted, unchanged = @unchanged, deleted = @deleted, skipped = @skipped,
-      detail = @detail
-    WHERE id = @id`);
   const getState = db.prepare('SELECT value FROM state WHERE integration = ? AND key = ?');
   const setState = db.prepare(`
     INSERT INTO state (integration, key, value, updated_at) VALUES (?, ?, ?, ?)
     ON CONFLICT (integration, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`);
 
   return {
-    async startRun(integration, kinds) {
-      return startRun(integration, kinds, isoNow(now));
-    },
+    ...sqliteRuns(db, now),
     async upsertBatch(integration, runId, entities) {
-      return upsertAll(integration, runId, dedupe(entities), isoNow(now));
+      return upsertAll.immediate(integration, runId, dedupe(entities), isoNow(now));
     },
-    async deleteStale(integration, runId, blueprint, threshold) {
-      return deleteStale(integration, runId, blueprint, threshold);
+    async upsertEntity(integration, entity, writer) {
+      return upsertEntity.immediate(integration, entity, `delivery:${writer.delivery}`, isoNow(now));
     },
-    async finishRun(runId: number, status: RunStatus, counts: RunCounts, detail?: string) {
-      finish.run({ ...counts, id: runId, status, at: isoNow(now), detail: detail ?? null });
-    },
-    async listRuns(integration, limit = DEFAULT_RUN_LIMIT) {
-      const rows = (
-        integration === undefined
-          ? db.prepare('SELECT * FROM sync_runs ORDER BY id DESC LIMIT ?').all(limit)
-          : db
-              .prepare('SELECT * FROM sync_runs WHERE integration = ? ORDER BY id DESC LIMIT ?')
-              .all(integration, limit)
-      ) as RunRow[];
-      return rows.map(runFromRow);
+    async deleteEntity(integration, blueprint, identifier) {
+      return deleteOne.run(integration, blueprint, identifier).changes > 0;
     },
     exportEntities(filter: ExportFilter = {}) {
       return exportPages(db, filter);
@@ -203,7 +166,7 @@ async function* exportPages(db: Database.Database, filter: ExportFilter): AsyncG
     params.push(filter.blueprint);
   }
   const sql = (conditions: string[]) =>
-    `SELECT integration, blueprint, identifier, title, properties, relations, created_at, updated_at FROM entities
+    `SELECT ${ENTITY_COLUMNS} FROM entities
      ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''}
      ORDER BY blueprint, identifier, integration LIMIT ${EXPORT_PAGE}`;
   const firstPage = db.prepare(sql(where));

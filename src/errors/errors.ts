@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'E_TIMEOUT'
   | 'E_RESPONSE'
   | 'E_PAGINATION'
+  | 'E_CATALOG'
   | 'E_BUSY';
 
 /** Where a failure happened; every field is already redacted. */
@@ -180,5 +181,11 @@ export class PaginationError extends InletError {
 export class BusyError extends InletError {
   constructor(message: string, context?: ErrorContext) {
     super('E_BUSY', message, context);
+  }
+}
+/** The catalog (SQLite file or PostgreSQL database) failed or is not one; the message names it, password redacted. */
+export class CatalogError extends InletError {
+  constructor(message: string, context?: ErrorContext) {
+    super('E_CATALOG', message, context);
   }
 }

@@ -1,0 +1,174 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { CatalogError, isInletError } from '../errors/errors.js';
+import { type CatalogStore, openCatalog } from './index.js';
+import { begin, collect, entity, type Factory, keys, postgresFactory, sqliteFactory } from './test-stores.js';
+
+/** The rejection of `promise`, which must be a CatalogError. */
+async function catalogError(promise: Promise<unknown>): Promise<CatalogError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(isInletError(error, 'E_CATALOG')).toBe(true);
+  expect(error).toBeInstanceOf(CatalogError);
+  return error as CatalogError;
+}
+
+// Entities and runs as a v1 catalog holds them; valid SQL for both stores.
+const V1_DATA = `
+INSERT INTO entities (integration, blueprint, identifier, title, properties, relations, created_at, updated_at,
+  content_hash, last_seen_run)
+VALUES ('gh', 'repo', 'a', 'A', '{"stars":1}', '{}', '2025-12-01T00:00:00.000Z', '2025-12-01T00:00:00.000Z', 'h-a', 1),
+  ('gh', 'repo', 'b', 'B', '{}', '{"owner":"t"}', '2025-12-01T00:00:00.000Z', '2025-12-02T00:00:00.000Z', 'h-b', 2);
+INSERT INTO sync_runs (integration, status, started_at, finished_at, records, kinds, detail)
+VALUES ('gh', 'succeeded', '2025-12-01T00:00:00.000Z', '2025-12-01T00:01:00.000Z', 2, '["repos"]', NULL),
+  ('gh', 'running', '2025-12-02T00:00:00.000Z', NULL, 0, '["repos"]', NULL);
+INSERT INTO state (integration, key, value, updated_at) VALUES ('gh', 'cursor', '"c1"', '2025-12-02T00:00:00.000Z');
+`;
+
+describe.each<Factory>([sqliteFactory(), postgresFactory()])('catalog schema on $name', (factory) => {
+  const time = Date.parse('2026-01-01T00:00:00.000Z');
+  const now = () => time;
+  const open: CatalogStore[] = [];
+  const at = async (target: string) => {
+    const store = await openCatalog(target, { now });
+    open.push(store);
+    return store;
+  };
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((s) => s.close()));
+  });
+  afterAll(() => factory.cleanup());
+
+  describe.skipIf(factory.skip)('versions', () => {
+    it('migrates a version 1 catalog forward: data kept, its running run aborted at the next start', async () => {
+      const target = await factory.target();
+      await factory.sql(target, factory.v1Schema);
+      await factory.sql(target, V1_DATA);
+      const c = await at(target);
+      expect(await factory.version(target)).toBe(2);
+      const before = await collect(c.exportEntities());
+      expect(before).toEqual([
+        {
+          integration: 'gh',
+          blueprint: 'repo',
+          identifier: 'a',
+          title: 'A',
+          properties: { stars: 1 },
+          relations: {},
+          createdAt: '2025-12-01T00:00:00.000Z',
+          updatedAt: '2025-12-01T00:00:00.000Z',
+          writtenBy: null,
+        },
+        expect.objectContaining({ identifier: 'b', relations: { owner: 't' }, writtenBy: null }),
+      ]);
+      expect(await c.getState('gh', 'cursor')).toBe('c1');
+      const [running, done] = await c.listRuns('gh');
+      expect(running).toMatchObject({ status: 'running', kindResults: [], holder: null, errorCode: null });
+      expect(done).toMatchObject({ status: 'succeeded', counts: { records: 2 }, kindResults: [] });
+      // The legacy run has no lease: it does not block, and it is aborted when the next run starts.
+      const run = await begin(c, 'gh');
+      expect((await c.listRuns('gh')).map((r) => [r.id, r.status])).toEqual([
+        [run, 'running'],
+        [running?.id, 'aborted'],
+        [done?.id, 'succeeded'],
+      ]);
+      expect((await c.listRuns('gh'))[1]?.detail).toBe('aborted: the process ended before the run finished');
+      // Old rows are older than any run: unseen, they are stale; seen, they stay.
+      await c.upsertBatch('gh', run, [entity('repo', 'b')]);
+      expect(await c.deleteStale('gh', run, 'repo', 1)).toEqual({ deleted: 1 });
+      expect(keys(await collect(c.exportEntities()))).toEqual(['repo/b']);
+      await c.close();
+      // Opening again (already version 2) changes nothing.
+      const again = await at(target);
+      expect(await factory.version(target)).toBe(2);
+      expect(keys(await collect(again.exportEntities()))).toEqual(['repo/b']);
+    });
+
+    it('refuses a catalog of a newer schema version with one line', async () => {
+      const target = await factory.target();
+      await (await openCatalog(target)).close();
+      await factory.setVersion(target, 3);
+      const error = await catalogError(openCatalog(target));
+      expect(error.message).toMatch(/^catalog .+ has schema version 3; this inlet supports up to 2$/);
+    });
+
+    it('with mustExist, refuses a location without a catalog and creates nothing', async () => {
+      const target = await factory.target();
+      const shown = target.replace(/^(postgres:\/\/[^:@/]+)@/, '$1:***@');
+      const withPassword = target.replace(/^(postgres:\/\/[^:@/]+)@/, '$1:hunter2@');
+      const error = await catalogError(openCatalog(withPassword, { mustExist: true }));
+      expect(error.message).toBe(`no catalog at ${factory.name === 'sqlite' ? target : shown}`);
+      expect(error.message).not.toContain('hunter2');
+      if (factory.name === 'sqlite') expect(existsSync(target)).toBe(false);
+      else expect(await factory.rows(target, "SELECT to_regclass('entities') AS t")).toEqual([{ t: null }]);
+      await (await openCatalog(target)).close();
+      await (await openCatalog(withPassword, { mustExist: true })).close();
+    });
+  });
+});
+
+describe('catalog failures are E_CATALOG', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'inlet-catalog-errors-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('names a directory, or a file that is not SQLite, and chains the driver error', async () => {
+    const folder = join(dir, 'folder');
+    mkdirSync(folder);
+    const notDb = join(dir, 'notes.txt');
+    writeFileSync(notDb, 'these are not the pages you are looking for\n'.repeat(100));
+    const onDir = await catalogError(openCatalog(folder));
+    expect(onDir.message).toBe(`catalog ${folder}: open: unable to open database file (SQLITE_CANTOPEN)`);
+    expect((onDir.cause as { code?: string }).code).toBe('SQLITE_CANTOPEN');
+    const onFile = await catalogError(openCatalog(notDb));
+    expect(onFile.message).toBe(`catalog ${notDb}: open: file is not a database (SQLITE_NOTADB)`);
+  });
+
+  it('names the operation when another process holds the write lock (SQLITE_BUSY)', async () => {
+    const path = join(dir, 'busy.db');
+    const c = await openCatalog(path, { busyTimeoutMs: 20 });
+    try {
+      const run = await begin(c, 'gh');
+      const other = new Database(path);
+      other.exec('BEGIN IMMEDIATE');
+      try {
+        const error = await catalogError(c.upsertBatch('gh', run, [entity('repo', 'a')]));
+        expect(error.message).toBe(`catalog ${path}: upsertBatch: database is locked (SQLITE_BUSY)`);
+        expect((error.cause as { code?: string }).code).toBe('SQLITE_BUSY');
+      } finally {
+        other.exec('ROLLBACK');
+        other.close();
+      }
+      expect(await c.upsertBatch('gh', run, [entity('repo', 'a')])).toEqual({ upserted: 1, unchanged: 0 });
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('redacts the password of a PostgreSQL URL it cannot reach or parse', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const address = server.address();
+        server.close(() => resolve(typeof address === 'object' && address ? address.port : 1));
+      });
+    });
+    const refused = await catalogError(openCatalog(`postgres://inlet:s3cret@127.0.0.1:${port}/db`));
+    expect(refused.message).toMatch(
+      new RegExp(`^catalog postgres://inlet:\\*\\*\\*@127\\.0\\.0\\.1:${port}/db: open: .*ECONNREFUSED`),
+    );
+    expect(refused.message).not.toContain('s3cret');
+    expect(refused.cause).toBeInstanceOf(Error);
+    const bad = await catalogError(
+      openCatalog('postgres://inlet:s3cret@127.0.0.1:notaport/db?password=s3cret'),
+    );
+    expect(bad.message).toMatch(
+      /^catalog postgres:\/\/inlet:\*\*\*@127\.0\.0\.1:notaport\/db\?password=\*\*\*: open: /,
+    );
+    expect(bad.message).not.toContain('s3cret');
+  });
+});
