@@ -132,6 +132,7 @@ describe.each([sqlite, postgres])('no data loss on $name (issue 7)', (backend) =
 
   it.skipIf(backend.skip)('an overlapping run waits for the lease, and both leave every entity', async () => {
     api.knobs.delayMs = 15;
+    api.requests.length = 0;
     const first = sync();
     while (api.requests.length < 3) await new Promise((r) => setTimeout(r, 5));
     const busy = await sync({ lease: { wait: false } }).catch((e: unknown) => e);
@@ -170,6 +171,7 @@ describe.each([sqlite, postgres])('no data loss on $name (issue 7)', (backend) =
     await sync();
     api.data.items.pop();
     api.knobs.delayMs = 10;
+    api.requests.length = 0;
     const running = sync();
     while (!api.requests.some((r) => r.startsWith('/items?page=5'))) await new Promise((r) => setTimeout(r, 5));
     const hooked = { blueprint: 'item', identifier: 'from-webhook', title: 'new', properties: {}, relations: {} };
