@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { setMaxListeners } from 'node:events';
 import type { CatalogStore, Entity, KindResult, KindStatus, RunCounts } from '../catalog/index.js';
-import { isInletError } from '../errors/errors.js';
+import { type InletError, isInletError } from '../errors/errors.js';
 import type { Client } from '../http/client.js';
 import type { HttpEvent } from '../http/types.js';
 import { acquireRun, keepLease, type LeaseSettings } from './lease.js';
@@ -252,7 +252,7 @@ async function readAndReconcile(
     } catch (error) {
       summary.status = signal.aborted ? 'aborted' : 'failed';
       summary.error = isInletError(error)
-        ? error.toLine()
+        ? lineOfKind(error, kp.kind)
         : client.redactor.text(error instanceof Error ? error.message : String(error));
       summary.errorCode = isInletError(error) ? error.code : signal.aborted ? undefined : 'E_INTERNAL';
     }
@@ -309,6 +309,12 @@ async function readAndReconcile(
   const failed = kinds.some((s) => s.status === 'failed');
   const status = aborted ? 'aborted' : failed ? 'failed' : 'succeeded';
   return { runId, status, kinds, totals, notes };
+}
+
+/** The error's one-line form naming the kind it failed (`E_AUTH repo GET …`), without changing the error. */
+function lineOfKind(error: InletError, kind: string): string {
+  const line = error.toLine();
+  return error.kind === undefined ? line.replace(/^(E_[A-Z_]+)/, `$1 ${kind}`) : line;
 }
 
 /** Why a kind's read is partial: its own plan, its chains cut short, or the same of any ancestor. */
