@@ -82,8 +82,8 @@ export function memoryBudgetStore(): BudgetStore {
   const originBlocks = new Map<string, { until: number; reason: string }>();
   const stateOf = (key: BudgetKey) => {
     const id = `${key.origin} ${key.credential}`;
-    let state = keys.get(id);
-    if (!state) keys.set(id, (state = { inFlight: 0 }));
+    const state = keys.get(id) ?? { inFlight: 0 };
+    keys.set(id, state);
     return state;
   };
   /** The window in force, dropping one whose reset has passed: the new one is what the server reports next. */
@@ -98,7 +98,8 @@ export function memoryBudgetStore(): BudgetStore {
   return {
     acquire(key, rules, now) {
       const block = originBlocks.get(key.origin);
-      if (block && block.until > now) return { go: false, until: block.until, cause: 'blocked', reason: block.reason };
+      if (block && block.until > now)
+        return { go: false, until: block.until, cause: 'blocked', reason: block.reason };
       if (block) originBlocks.delete(key.origin);
       const state = stateOf(key);
       const window = windowOf(state, now);

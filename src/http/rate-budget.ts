@@ -153,9 +153,8 @@ export function rateBudgetPolicy(options: RateBudgetOptions): Policy {
     key: BudgetKey,
     first?: Promise<BudgetDecision>,
   ): Promise<void> => {
-    let queue = queues.get(id);
-    if (!queue) queues.set(id, (queue = { tail: Promise.resolve(), waiting: 0 }));
-    const entry = queue;
+    const entry = queues.get(id) ?? { tail: Promise.resolve(), waiting: 0 };
+    queues.set(id, entry);
     entry.waiting += 1;
     const mine = entry.tail.then(() => turn(req, key, first));
     entry.tail = mine.catch(() => undefined);
