@@ -9,6 +9,15 @@ export * from './errors/errors.js';
 export { fanOut, mergeBounded, RunMemo } from './http/async/index.js';
 export { type Auth, apiKeyAuth, basicAuth, bearerAuth, noAuth, oauth2Auth } from './http/auth/index.js';
 export {
+  type BudgetDecision,
+  type BudgetKey,
+  type BudgetReport,
+  type BudgetRules,
+  type BudgetStore,
+  type BudgetWaitCause,
+  memoryBudgetStore,
+} from './http/budget-store.js';
+export {
   type Client,
   type ClientOptions,
   type ClientResponse,

@@ -1,6 +1,7 @@
 import { Agent, type Dispatcher } from 'undici';
 import { ConfigError, isInletError } from '../errors/errors.js';
 import { type Auth, authPolicy, noAuth } from './auth/index.js';
+import type { BudgetStore } from './budget-store.js';
 import { type Clock, type Random, systemClock } from './clock.js';
 import { concurrencyPolicy } from './concurrency.js';
 import { parseDuration } from './duration.js';
@@ -28,6 +29,7 @@ import {
   type HttpEvent,
   type HttpRequest,
   type HttpResponse,
+  type Policy,
 } from './types.js';
 
 type Duration = number | string;
@@ -46,12 +48,28 @@ export interface ClientOptions {
   auth?: Auth;
   /** Sent with every request to `baseUrl`'s origin. */
   headers?: Record<string, string>;
-  /** Proactive budget per (origin, credential), adapting to the server's headers. @default adaptive only */
+  /**
+   * Budget per (origin, credential). The quota the server reports (`headers`) is the budget until its
+   * reset; `requests`/`per` is a prior used while the server says nothing, and a ceiling with `strict`.
+   * `spread` paces the reported quota evenly to the reset. @default the server's headers only
+   */
   rateLimit?: {
     requests?: number;
     per?: Duration;
+    /** @default false */
+    strict?: boolean;
+    /** @default false */
+    spread?: boolean;
     headers?: { remaining: string; reset: string };
   };
+  /** Where the rate budgets live; share one between clients (or processes) to spend one quota. @default memoryBudgetStore() */
+  budgetStore?: BudgetStore;
+  /**
+   * Extra policies at named points: `beforeRetry` sees each call once (outside the retries, inside
+   * redirects); `beforeTransport` sees every attempt as it goes on the wire, credentials attached.
+   * @example policies: { beforeTransport: [recordPolicy(cassette)] }
+   */
+  policies?: { beforeRetry?: Policy[]; beforeTransport?: Policy[] };
   /** `false` disables retries. @default { attempts: 6, backoff: { initial: 500ms, max: 60s }, maxWait: 15m } */
   retry?:
     | (Omit<RetryOptions, 'backoff' | 'maxWait'> & {
@@ -165,6 +183,7 @@ export function createClient(options: ClientOptions): Client {
   const maxWait = retry.maxWait === undefined ? undefined : parseDuration(retry.maxWait, 'retry.maxWait');
   const handler: Handler = compose(
     redirectPolicy({ maxRedirects: options.maxRedirects ?? 5, redactor }),
+    ...(options.policies?.beforeRetry ?? []),
     retryPolicy({
       attempts: retry.attempts,
       statuses: retry.statuses,
@@ -187,13 +206,17 @@ export function createClient(options: ClientOptions): Client {
         options.rateLimit?.per === undefined
           ? undefined
           : parseDuration(options.rateLimit.per, 'rateLimit.per'),
+      strict: options.rateLimit?.strict,
+      spread: options.rateLimit?.spread,
       headers: options.rateLimit?.headers,
+      store: options.budgetStore,
       maxWait,
       clock,
       onEvent,
     }),
     // Per-attempt events cost an object and a clock read per request: only when someone listens.
     ...(sinks.length > 0 ? [observePolicy(onEvent, clock)] : []),
+    ...(options.policies?.beforeTransport ?? []),
   )(transport);
 
   const defaultHeaders = lowerCaseKeys(options.headers ?? {});

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isInletError } from '../errors/errors.js';
 import { VirtualClock } from '../testing/virtual-clock.js';
+import { type BudgetStore, memoryBudgetStore } from './budget-store.js';
 import { systemClock } from './clock.js';
 import { type RateBudgetOptions, rateBudgetPolicy } from './rate-budget.js';
 import type { Handler, HttpEvent, HttpRequest, HttpResponse } from './types.js';
@@ -145,6 +146,107 @@ describe('rateBudgetPolicy', () => {
     expect(offsets(/next/)).toEqual([10, 20]);
     for (const release of releases) release();
     await Promise.all(slow);
+  });
+
+  describe('the server-reported quota', () => {
+    // The server's quota: `remaining` left, reset in `reset` seconds from now.
+    const quota = (remaining: number, reset = 60) => ({
+      headers: { 'x-ratelimit-remaining': String(remaining), 'x-ratelimit-reset': String(reset) },
+    });
+
+    it('is the budget until the reset, minus the requests in flight', async () => {
+      const releases: Array<() => void> = [];
+      const { handler, offsets } = setup({}, (r) =>
+        r.url.pathname === '/report'
+          ? quota(5)
+          : r.url.pathname.startsWith('/slow')
+            ? new Promise<Reply>((resolve) => releases.push(() => resolve({})))
+            : {},
+      );
+      const slow = ['/slow1', '/slow2', '/slow3'].map((p) => handler(req(p)));
+      await new Promise((resolve) => setImmediate(resolve));
+      // Remaining 5 while 3 are in flight: at most 2 more start before the next report.
+      await handler(req('/report'));
+      await Promise.all(['/n1', '/n2', '/n3', '/n4'].map((p) => handler(req(p))));
+      expect(offsets(/^\/n/)).toEqual([0, 0, 60_000, 60_000]);
+      for (const release of releases) release();
+      await Promise.all(slow);
+    });
+
+    it('replaces the declared pacing: 5000/h does not space requests the server has quota for', async () => {
+      const { handler, offsets } = setup({ requests: 5000, per: 3_600_000 }, () => quota(10_000));
+      for (let i = 0; i < 6000; i++) await handler(req(`/${i}`));
+      expect(offsets().at(-1)).toBe(0);
+    });
+
+    it('keeps the declared rate as a ceiling with strict', async () => {
+      const { handler, offsets } = setup({ requests: 2, per: 1000, strict: true }, () => quota(100));
+      await Promise.all(['/1', '/2', '/3', '/4'].map((p) => handler(req(p))));
+      expect(offsets()).toEqual([0, 0, 500, 1000]);
+    });
+
+    it('never refills within one window from an answer that arrives late', async () => {
+      let reported = 0;
+      // Answers in the order 3, 9 (the 9 was counted first but arrived last), then nothing.
+      const { handler, offsets } = setup({}, () => [quota(3), quota(9)][reported++] ?? {});
+      await handler(req('/a'));
+      await handler(req('/b'));
+      await Promise.all(['/1', '/2', '/3', '/4'].map((p) => handler(req(p))));
+      expect(offsets(/^\/\d/)).toEqual([0, 0, 60_000, 60_000]);
+    });
+
+    it('takes a later reset as the next window, and ignores an answer from a window already ended', async () => {
+      const { handler, offsets, clock } = setup({}, (r) => {
+        if (r.url.pathname === '/a') return quota(1, 10);
+        // The server started its next window early: 5 left until 30 s from now.
+        if (r.url.pathname === '/b') return quota(5, 30);
+        const past = String(clock.now() / 1000 - 1);
+        return r.url.pathname === '/late'
+          ? { headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': past } }
+          : {};
+      });
+      for (const path of ['/a', '/b', '/late']) await handler(req(path));
+      await Promise.all(['/1', '/2', '/3', '/4', '/5'].map((p) => handler(req(p))));
+      expect(offsets()).toEqual([0, 0, 0, 0, 0, 0, 0, 30_000]);
+    });
+
+    it('spread: paces the remaining quota evenly to the reset', async () => {
+      const { handler, offsets } = setup({ spread: true }, (r) =>
+        r.url.pathname === '/first' ? quota(4, 4) : {},
+      );
+      await handler(req('/first'));
+      await Promise.all(['/1', '/2', '/3', '/4', '/5'].map((p) => handler(req(p))));
+      expect(offsets(/^\/\d/)).toEqual([0, 1000, 2000, 3000, 4000]);
+    });
+
+    it('works the same through a store that answers with promises (a shared store)', async () => {
+      const memory = memoryBudgetStore();
+      const store: BudgetStore = {
+        acquire: async (...args) => memory.acquire(...args),
+        settle: async (...args) => memory.settle(...args),
+      };
+      const { handler, offsets } = setup({ store }, (r) => (r.url.pathname === '/first' ? quota(2, 30) : {}));
+      await handler(req('/first'));
+      await Promise.all(['/1', '/2', '/3'].map((p) => handler(req(p))));
+      expect(offsets(/^\/\d/)).toEqual([0, 0, 30_000]);
+    });
+
+    it('lets a request queued behind a waiting one leave at once when aborted', async () => {
+      const { handler, offsets } = setup({}, (r) => (r.url.pathname === '/first' ? quota(0, 30) : {}));
+      await handler(req('/first'));
+      const head = handler(req('/head'));
+      const controller = new AbortController();
+      const behind = handler(req('/behind', { signal: controller.signal }));
+      controller.abort(new Error('cancelled'));
+      await expect(behind).rejects.toThrow('cancelled');
+      await head;
+      await handler(req('/after'));
+      expect(offsets()).toEqual([0, 30_000, 30_000]);
+    });
+
+    it('rejects strict without a declared rate', () => {
+      expect(() => rateBudgetPolicy({ strict: true, clock: systemClock })).toThrow(/strict/);
+    });
   });
 
   it('after a 429 with Retry-After, holds every request to that origin but not other origins', async () => {

@@ -43,6 +43,10 @@ describe('loadManifest: a full manifest', () => {
     expect(Array.isArray(manifest.connection.rateLimit) && manifest.connection.rateLimit[0]?.per).toBe(
       3_600_000,
     );
+    expect(Array.isArray(manifest.connection.rateLimit) && manifest.connection.rateLimit[1]).toMatchObject({
+      strict: true,
+      spread: true,
+    });
     expect(manifest.mapping?.resources[0]?.kind).toBe('repository');
     expect(loaded.mappingFile).toBe(join(FULL, 'mapping.yml'));
     expect(loaded.mappingForeign).toBe(false);
@@ -176,6 +180,11 @@ describe('loadManifest: one-line errors with file, line and field path', () => {
       'bad setting type',
       ONE.replace(HEAD, `${HEAD}config: { x: { type: integer } }\n`),
       /:3: config\.x\.type: "integer" is not one of string/,
+    ],
+    [
+      'strict rate limit without a rate',
+      ONE.replace('" }', '", rateLimit: [{ requests: 10, per: 1s }, { strict: true }] }'),
+      /connection\.rateLimit\[1\]\.strict: strict: true needs both requests and per/,
     ],
     [
       'unknown setting field',

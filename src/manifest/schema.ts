@@ -74,6 +74,10 @@ const rateLimitEntry = z.strictObject({
   requests: z.number().int().positive().optional(),
   per: duration.optional(),
   headers: z.strictObject({ remaining: z.string().min(1), reset: z.string().min(1) }).optional(),
+  /** Keep `requests`/`per` as a ceiling even while the server reports a larger quota. */
+  strict: z.boolean().optional(),
+  /** Pace the server's remaining quota evenly until its reset (for APIs that punish bursts). */
+  spread: z.boolean().optional(),
   when,
 });
 

@@ -1,6 +1,6 @@
 /**
- * Cross-field rules the schema cannot express: parents name known kinds without cycles, and
- * mappings name kinds that are read (manifest contract §4, §6).
+ * Cross-field rules the schema cannot express: parents name known kinds without cycles, mappings
+ * name kinds that are read, and a strict rate limit declares its rate (manifest contract §3, §4, §6).
  */
 import type { Manifest } from './schema.js';
 import type { ConfigIssue } from '../errors/errors.js';
@@ -42,6 +42,18 @@ export function semanticIssues(manifest: Manifest, source?: YamlSource): ConfigI
       });
     }
   }
+
+  // A ceiling needs a rate to be one (manifest contract §3, `strict`).
+  const rateLimit = manifest.connection.rateLimit;
+  const rateEntries = rateLimit === undefined ? [] : Array.isArray(rateLimit) ? rateLimit : [rateLimit];
+  rateEntries.forEach((entry, index) => {
+    if (entry.strict && (entry.requests === undefined || entry.per === undefined)) {
+      found.push({
+        path: ['connection', 'rateLimit', ...(Array.isArray(rateLimit) ? [index] : []), 'strict'],
+        message: 'strict: true needs both requests and per (the rate it keeps as a ceiling)',
+      });
+    }
+  });
 
   manifest.mapping?.resources.forEach((entry, index) => {
     if (!(entry.kind in manifest.resources)) {

@@ -1,9 +1,12 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Agent } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
+import { type BudgetStore, memoryBudgetStore } from '../http/budget-store.js';
 import { loadManifest } from '../manifest/load.js';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
+import { VirtualClock } from '../testing/virtual-clock.js';
 import { connect } from './connect.js';
 
 let dir: string;
@@ -76,5 +79,114 @@ describe('connect (manifest §3)', () => {
     } finally {
       await client.close();
     }
+  });
+
+  describe('seams', () => {
+    it('sends through an injected dispatcher, API and token endpoint alike, and leaves it open', async () => {
+      server = await startTestServer({ oauth: { clientId: 'inlet', clientSecret: 'cs-secret-value-123' } });
+      const path = await manifest(`  baseUrl: "{config.baseUrl}"
+  auth: { type: oauth2, tokenUrl: /oauth/token, clientId: inlet, clientSecret: "{config.clientSecret}", grant: client_credentials }`);
+      const loaded = await loadManifest(path, {
+        set: [`baseUrl=${server.url}`, 'clientSecret=cs-secret-value-123'],
+      });
+      const paths: string[] = [];
+      const agent = new Agent().compose((dispatch) => (opts, handler) => {
+        paths.push(String(opts.path));
+        return dispatch(opts, handler);
+      });
+      try {
+        const client = connect(loaded, { dispatcher: agent });
+        await client.get('/api/echo');
+        await client.close();
+        expect(paths).toEqual(['/oauth/token', '/api/echo']);
+        // Still open: the caller owns it.
+        const after = await agent.request({ origin: server.origin, path: '/api/echo', method: 'GET' });
+        expect(after.statusCode).toBe(401);
+        await after.body.dump();
+      } finally {
+        await agent.close();
+      }
+    });
+
+    it('uses the injected clock and random for retry jitter, and runs policies at their points', async () => {
+      server = await startTestServer();
+      const loaded = await loadManifest(
+        await manifest(`  baseUrl: "{config.baseUrl}"
+  retry: { attempts: 3, backoff: { initial: 1s, max: 10s } }`),
+        { set: [`baseUrl=${server.url}`] },
+      );
+      const clock = new VirtualClock();
+      const seen: string[] = [];
+      let failed = false;
+      const client = connect(loaded, {
+        clock,
+        random: () => 0.25,
+        policies: {
+          beforeRetry: [
+            (next) => (req) => {
+              seen.push(`call ${req.url.pathname}`);
+              return next(req);
+            },
+          ],
+          beforeTransport: [
+            (next) => async (req) => {
+              seen.push(`attempt ${req.attempt}`);
+              if (failed) return next(req);
+              failed = true;
+              return { status: 503, headers: {}, body: new Uint8Array(), request: req };
+            },
+          ],
+        },
+      });
+      try {
+        expect((await client.get('/api/echo')).status).toBe(200);
+      } finally {
+        await client.close();
+      }
+      expect(seen).toEqual(['call /api/echo', 'attempt 1', 'attempt 2']);
+      // Full jitter: 0.25 × the first backoff of 1 s.
+      expect(clock.sleeps).toEqual([250]);
+    });
+
+    it('keeps the budget in an injected store, with strict from the manifest as a ceiling', async () => {
+      const clock = new VirtualClock();
+      server = await startTestServer({ clock, rateLimit: { limit: 100, windowMs: 60_000 } });
+      const loaded = await loadManifest(
+        await manifest(`  baseUrl: "{config.baseUrl}"
+  rateLimit: { requests: 2, per: 1s, strict: true }`),
+        { set: [`baseUrl=${server.url}`] },
+      );
+      const memory = memoryBudgetStore();
+      const keys: string[] = [];
+      const budgetStore: BudgetStore = {
+        acquire: (key, rules, now) => {
+          keys.push(key.origin);
+          return memory.acquire(key, rules, now);
+        },
+        settle: (key, report, rules, now) => memory.settle(key, report, rules, now),
+      };
+      const start = clock.now();
+      // Send times on the client's side: the server may read the virtual clock after it moved on.
+      const sent: number[] = [];
+      const client = connect(loaded, {
+        clock,
+        budgetStore,
+        policies: {
+          beforeTransport: [
+            (next) => (req) => {
+              sent.push(clock.now() - start);
+              return next(req);
+            },
+          ],
+        },
+      });
+      try {
+        await Promise.all([1, 2, 3, 4].map((i) => client.get(`/api/echo?i=${i}`)));
+      } finally {
+        await client.close();
+      }
+      expect(sent).toEqual([0, 0, 500, 1000]);
+      expect(new Set(keys)).toEqual(new Set([server.origin]));
+    });
   });
 });

@@ -1,8 +1,9 @@
 import { Agent, type Dispatcher } from 'undici';
 import { ConfigError } from '../errors/errors.js';
 import { type Auth, apiKeyAuth, basicAuth, bearerAuth, noAuth, oauth2Auth } from '../http/auth/index.js';
+import type { BudgetStore } from '../http/budget-store.js';
 import { type Client, type ClientOptions, createClient } from '../http/client.js';
-import { type Clock, systemClock } from '../http/clock.js';
+import { type Clock, type Random, systemClock } from '../http/clock.js';
 import type { Logger } from '../http/log.js';
 import { Redactor } from '../http/redact.js';
 import { createTransport } from '../http/transport.js';
@@ -16,7 +17,19 @@ export interface ConnectOptions {
   retry?: false;
   logger?: Logger;
   onEvent?: EventSink;
+  /** Time for timeouts, waits and token expiry (a VirtualClock in tests). @default systemClock */
   clock?: Clock;
+  /** Retry jitter, in [0, 1). @default Math.random */
+  random?: Random;
+  /**
+   * The transport for the API and its OAuth token endpoint (record/replay, a MockAgent, a proxy);
+   * the caller owns it: closing the client leaves it open. @default a new undici Agent, closed with the client
+   */
+  dispatcher?: Dispatcher;
+  /** Extra policies at named points (see ClientOptions.policies). */
+  policies?: ClientOptions['policies'];
+  /** Where the rate budgets live; one store shared by several runs spends one quota. @default in memory */
+  budgetStore?: BudgetStore;
 }
 
 type AuthSpec = Exclude<NonNullable<Manifest['connection']['auth']>, unknown[]>;
@@ -33,8 +46,9 @@ export function connect(loaded: LoadedManifest, options: ConnectOptions = {}): C
   const baseUrl = render(connection.baseUrl);
   if (!baseUrl) throw new ConfigError('connection.baseUrl: renders empty (is its setting set?)');
   const retry = connection.retry;
-  // One Agent for the API and its OAuth token endpoint, closed with the client.
-  const dispatcher = new Agent({ connections: (connection.concurrency ?? 8) * 2 });
+  // One dispatcher for the API and its OAuth token endpoint; an Agent of our own is closed with the client.
+  const ownsDispatcher = options.dispatcher === undefined;
+  const dispatcher = options.dispatcher ?? new Agent({ connections: (connection.concurrency ?? 8) * 2 });
   const clientOptions: ClientOptions = {
     baseUrl,
     dispatcher,
@@ -59,6 +73,9 @@ export function connect(loaded: LoadedManifest, options: ConnectOptions = {}): C
     logger: options.logger,
     onEvent: options.onEvent,
     clock: options.clock,
+    random: options.random,
+    policies: options.policies,
+    budgetStore: options.budgetStore,
   };
   const client = createClient(clientOptions);
   for (const secret of loaded.settings.secrets) client.redactor.add(secret);
@@ -66,7 +83,7 @@ export function connect(loaded: LoadedManifest, options: ConnectOptions = {}): C
     ...client,
     async close() {
       await client.close();
-      await dispatcher.close();
+      if (ownsDispatcher) await dispatcher.close();
     },
   };
 }
@@ -118,5 +135,13 @@ function chooseRateLimit(
 ): ClientOptions['rateLimit'] {
   const entries = spec === undefined ? [] : Array.isArray(spec) ? spec : [spec];
   const chosen = entries.find((e) => applies(e.when, render));
-  return chosen && { requests: chosen.requests, per: chosen.per, headers: chosen.headers };
+  return (
+    chosen && {
+      requests: chosen.requests,
+      per: chosen.per,
+      strict: chosen.strict,
+      spread: chosen.spread,
+      headers: chosen.headers,
+    }
+  );
 }

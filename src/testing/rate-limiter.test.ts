@@ -50,4 +50,24 @@ describe('rate limiter', () => {
     for (let i = 0; i < 3; i++) expect((await get()).status).toBe(200);
     expect((await get()).status).toBe(403);
   });
+
+  it('starts from a partly spent first window, then fresh ones', async () => {
+    const local = new VirtualClock(Date.UTC(2026, 0, 1));
+    const partly = await startTestServer({
+      clock: local,
+      rateLimit: { limit: 10, windowMs: 60_000, firstWindow: { remaining: 2, resetInMs: 5000 } },
+    });
+    try {
+      const call = () => fetch(`${partly.url}/api/echo`);
+      const first = await call();
+      expect(first.headers.get('x-ratelimit-remaining')).toBe('1');
+      expect(first.headers.get('x-ratelimit-reset')).toBe(String(Date.UTC(2026, 0, 1, 0, 0, 5) / 1000));
+      await call();
+      expect((await call()).status).toBe(403);
+      local.advance(5000);
+      expect((await call()).headers.get('x-ratelimit-remaining')).toBe('9');
+    } finally {
+      await partly.close();
+    }
+  });
 });

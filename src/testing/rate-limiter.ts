@@ -19,6 +19,11 @@ export interface RateLimiterOptions {
   clock?: Clock;
   /** Value of `x-ratelimit-resource`. @default 'core' */
   resource?: string;
+  /**
+   * A first window already partly spent, as a token whose hour is under way: `remaining` left,
+   * resetting `resetInMs` after the first request. Later windows are fresh.
+   */
+  firstWindow?: { remaining: number; resetInMs: number };
   /** Called for a request that arrives after `remaining: 0` was announced and before the reset. */
   onViolation?: (c: Context) => void;
 }
@@ -41,13 +46,15 @@ export function rateLimiter(options: RateLimiterOptions): RateLimiter {
   let windowEnd = Number.NEGATIVE_INFINITY;
   let used = 0;
   let announcedEmpty = false;
+  let first = options.firstWindow;
 
   const middleware: MiddlewareHandler = async (c, next) => {
     const now = clock.now();
     if (now >= windowEnd) {
-      windowEnd = now + options.windowMs;
-      used = 0;
-      announcedEmpty = false;
+      windowEnd = now + (first?.resetInMs ?? options.windowMs);
+      used = first ? Math.max(0, options.limit - first.remaining) : 0;
+      announcedEmpty = used >= options.limit;
+      first = undefined;
     }
     const exhausted = used >= options.limit;
     if (!exhausted) used += 1;
@@ -70,6 +77,7 @@ export function rateLimiter(options: RateLimiterOptions): RateLimiter {
   return {
     middleware,
     reset() {
+      first = options.firstWindow;
       windowEnd = Number.NEGATIVE_INFINITY;
       used = 0;
       announcedEmpty = false;

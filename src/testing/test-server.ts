@@ -25,7 +25,7 @@ export interface TestServerOptions {
   /** Fault injection on /api routes; `seed` defaults to the server's seed. */
   faults?: FaultSpec;
   /** GitHub-style primary budget for the whole server, on /api routes. */
-  rateLimit?: { limit: number; windowMs: number };
+  rateLimit?: { limit: number; windowMs: number; firstWindow?: { remaining: number; resetInMs: number } };
   /** Origin the /api/cross/* routes link and redirect to (typically a second test server). */
   otherOrigin?: string;
 }

@@ -6,10 +6,13 @@ import { generateData } from './data.js';
 const TOKEN = 'ghp_test';
 const ORIGIN = 'http://sim.test';
 
-function setup(size = { orgs: 2, reposPerOrg: 12, prsPerRepo: 4 }) {
+function setup(
+  size = { orgs: 2, reposPerOrg: 12, prsPerRepo: 4 },
+  extra: { window?: { limit: number; perMs: number }; rateLimited?: string[] } = {},
+) {
   const clock = new VirtualClock();
   const data = generateData(5, size);
-  const app = githubApp({ data, token: TOKEN, clock });
+  const app = githubApp({ data, token: TOKEN, clock, ...extra });
   const get = async (path: string, token: string | null = TOKEN, headers: Record<string, string> = {}) => {
     const res = await app.request(`${ORIGIN}${path}`, {
       headers: { ...(token === null ? {} : { authorization: `Bearer ${token}` }), ...headers },
@@ -118,6 +121,23 @@ describe('GitHub simulator', () => {
     expect(status.resources.core.remaining).toBe(0);
     await clock.sleep(3_600_000);
     expect((await get('/orgs/acme', null)).status).toBe(200);
+  });
+
+  it('takes a shorter primary window (250 per 2 s style) and lists the requests it rejected', async () => {
+    const rateLimited: string[] = [];
+    const { clock, get } = setup(
+      { orgs: 1, reposPerOrg: 1, prsPerRepo: 0 },
+      { window: { limit: 3, perMs: 2000 }, rateLimited },
+    );
+    const first = await get('/orgs/acme');
+    expect(first.headers.get('x-ratelimit-limit')).toBe('3');
+    expect(Number(first.headers.get('x-ratelimit-reset')) * 1000).toBe(clock.now() + 2000);
+    await get('/orgs/acme');
+    await get('/orgs/acme');
+    expect((await get('/orgs/acme?over=1')).status).toBe(403);
+    expect(rateLimited).toEqual(['/orgs/acme?over=1']);
+    await clock.sleep(2000);
+    expect((await get('/orgs/acme')).headers.get('x-ratelimit-remaining')).toBe('2');
   });
 
   it('serves the GitHub Enterprise layout under /api/v3 with Link URLs keeping the prefix', async () => {

@@ -22,6 +22,13 @@ export interface GithubAppOptions {
   before?: MiddlewareHandler;
   /** Every request as `path?query`, in arrival order. */
   requests?: string[];
+  /**
+   * The primary limit: `limit` requests per `perMs` with the token (anonymous: 60 per `perMs`).
+   * @default { limit: 5000, perMs: 3_600_000 } (GitHub's)
+   */
+  window?: { limit: number; perMs: number };
+  /** Every request answered 403 for the primary limit, as `path?query`: a client that follows the budget sends none. */
+  rateLimited?: string[];
 }
 
 type Env = { Variables: { authenticated: boolean; api: string } };
@@ -37,7 +44,8 @@ const error = (c: Context, status: 400 | 401 | 403 | 404 | 422, message: string,
 /** The API routes (github.com paths). */
 function apiRoutes(api: Hono<Env>, options: GithubAppOptions): void {
   const { data, token, clock } = options;
-  const limits = primaryLimit(clock);
+  const limits = primaryLimit(clock, options.window?.perMs);
+  const tokenLimit = options.window?.limit ?? 5000;
   const maxPerPage = options.maxPerPage ?? 100;
   let requestId = 0;
 
@@ -64,11 +72,12 @@ function apiRoutes(api: Hono<Env>, options: GithubAppOptions): void {
     }
     c.set('authenticated', presented);
     const key = presented ? `token:${token}` : 'anonymous';
-    const limit = presented ? 5000 : 60;
+    const limit = presented ? tokenLimit : 60;
     // GET /rate_limit "does not count against your REST API rate limit".
     const counted = !url.pathname.endsWith('/rate_limit');
     if (counted && !limits.take(key, limit)) {
       limits.headers(c, key, limit);
+      options.rateLimited?.push(url.pathname + url.search);
       return error(
         c,
         403,
@@ -113,7 +122,7 @@ function apiRoutes(api: Hono<Env>, options: GithubAppOptions): void {
 
   api.get('/rate_limit', (c) => {
     const authenticated = c.get('authenticated');
-    const limit = authenticated ? 5000 : 60;
+    const limit = authenticated ? tokenLimit : 60;
     const core = limits.budget(authenticated ? `token:${token}` : 'anonymous', limit);
     const rate = {
       limit,

@@ -25,14 +25,17 @@ export interface PrimaryLimit {
   headers(c: Context, key: string, limit: number): void;
 }
 
-/** @example const limits = primaryLimit(clock); if (!limits.take(key, 5000)) return exceeded(c, key); */
-export function primaryLimit(clock: Clock): PrimaryLimit {
+/**
+ * @param windowMs the window's length; GitHub's is an hour, shorter ones exercise clients that follow resets
+ * @example const limits = primaryLimit(clock); if (!limits.take(key, 5000)) return exceeded(c, key);
+ */
+export function primaryLimit(clock: Clock, windowMs = HOUR): PrimaryLimit {
   const windows = new Map<string, Budget>();
   const budget = (key: string, limit: number): Budget => {
     const now = clock.now();
     let window = windows.get(key);
     if (!window || now >= window.resetAt) {
-      window = { limit, used: 0, resetAt: now + HOUR };
+      window = { limit, used: 0, resetAt: now + windowMs };
       windows.set(key, window);
     }
     return window;

@@ -18,6 +18,13 @@ export interface GithubSimulator extends RunningSimulator {
   data: GithubData;
   /** Every request as `path?query`, in arrival order. */
   requests: string[];
+  /** Requests answered 403 for the primary limit (a client that follows x-ratelimit-* sends none). */
+  rateLimited: string[];
+}
+
+export interface GithubSimulatorOptions extends SimulatorOptions {
+  /** The primary limit with the token, e.g. `{ limit: 250, perMs: 2000 }`. @default GitHub's 5000 per hour */
+  window?: { limit: number; perMs: number };
 }
 
 /**
@@ -25,17 +32,20 @@ export interface GithubSimulator extends RunningSimulator {
  * `maxPerPage` (100, GitHub's `per_page` cap; lower it to see Link pagination with little data).
  * @example const sim = await startSimulator({ seed: 7, size: { orgs: 2 } }); // sim.settings → --set …
  */
-export async function startSimulator(options: SimulatorOptions = {}): Promise<GithubSimulator> {
+export async function startSimulator(options: GithubSimulatorOptions = {}): Promise<GithubSimulator> {
   const size = options.size ?? {};
   const data = generateData(options.seed ?? 1, size);
   const clock = options.clock ?? systemClock;
   const requests: string[] = [];
+  const rateLimited: string[] = [];
   const app = githubApp({
     data,
     token: SIMULATOR_TOKEN,
     clock,
     maxPerPage: size.maxPerPage,
     requests,
+    rateLimited,
+    window: options.window,
     before: options.faults && faultInjector(options.faults, { clock }).middleware,
   });
   const served = await serve(app, { port: options.port });
@@ -43,6 +53,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Gi
     ...served,
     data,
     requests,
+    rateLimited,
     settings: [
       `baseUrl=${served.url}`,
       `token=${SIMULATOR_TOKEN}`,
