@@ -36,7 +36,11 @@ function snippetsOf(file: string): Snippet[] {
       continue;
     }
     const end = closing(lines, i);
-    const before = lines.slice(0, i).reverse().find((l) => l.trim() !== '') ?? '';
+    const before =
+      lines
+        .slice(0, i)
+        .reverse()
+        .find((l) => l.trim() !== '') ?? '';
     const marker = /^<!-- snippet: (.+?) -->$/.exec(before.trim())?.[1]?.split(/\s+/) ?? [];
     out.push({ file, line: i + 1, lang: open[1]!, marker, text: lines.slice(i + 1, end).join('\n') });
     i = end;
@@ -57,11 +61,16 @@ const readmes = [
 ];
 const snippets = readmes.flatMap(snippetsOf);
 const yamlSnippets = snippets.filter((s) => s.lang === 'yaml' || s.lang === 'yml');
-const tsSnippets = snippets.filter((s) => (s.lang === 'ts' || s.lang === 'typescript') && s.marker[0] !== 'fragment');
+const tsSnippets = snippets.filter(
+  (s) => (s.lang === 'ts' || s.lang === 'typescript') && s.marker[0] !== 'fragment',
+);
 const where = (s: Snippet) => `${s.file}:${s.line}`;
 
 /** A value for every required setting the snippet does not give, so loading gets past settings. */
-function placeholders(config: Record<string, { type?: string; required?: boolean; default?: unknown }>, given = {}) {
+function placeholders(
+  config: Record<string, { type?: string; required?: boolean; default?: unknown }>,
+  given = {},
+) {
   const sample: Record<string, string> = { url: 'https://api.example.test', number: '1', boolean: 'true' };
   return Object.entries(config ?? {})
     .filter(([key, s]) => s.required && s.default === undefined && !(key in given))
