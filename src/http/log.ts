@@ -17,6 +17,8 @@ export interface LoggerOptions {
   format?: 'json' | 'pretty';
   /** Where lines go. @default stderr (stdout stays free for command output such as `--json`) */
   destination?: DestinationStream;
+  /** Colours in pretty mode. @default writing to stderr and `NO_COLOR` unset */
+  colorize?: boolean;
   /**
    * Level of the line written for each retry and each rate-budget wait. A person at a terminal
    * reads them as counts per kind in the progress display and the summary instead.
@@ -70,7 +72,10 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const out = options.destination ?? pino.destination({ fd: 2, sync: true });
   const destination =
     format === 'pretty'
-      ? prettyDestination(out, options.destination === undefined && !process.env.NO_COLOR)
+      ? prettyDestination(
+          out,
+          options.colorize ?? (options.destination === undefined && !process.env.NO_COLOR),
+        )
       : out;
   const logger = pino(
     {
