@@ -14,7 +14,8 @@ import { prepare } from '../sync/sync-integration.js';
  * READMEs is loaded the way a user would use it, or type-checked against the package's types.
  * A block that is deliberately partial says so in the line before its fence:
  * `<!-- snippet: fragment -->` (YAML: must parse; TypeScript: not checked), or names the built-in
- * it belongs to in the top README: `<!-- snippet: mapping github -->`, `<!-- snippet: settings github -->`.
+ * it belongs to in the top README: `<!-- snippet: mapping github -->`, `<!-- snippet: settings github -->`;
+ * `<!-- snippet: mapping.yml -->` is the mapping.yml beside the README's previous manifest snippet.
  */
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -65,6 +66,10 @@ const tsSnippets = snippets.filter(
   (s) => (s.lang === 'ts' || s.lang === 'typescript') && s.marker[0] !== 'fragment',
 );
 const where = (s: Snippet) => `${s.file}:${s.line}`;
+const isManifest = (s: Snippet) => {
+  const value = parse(s.text) as Record<string, unknown> | null;
+  return s.marker.length === 0 && value !== null && typeof value === 'object' && 'connection' in value;
+};
 
 /** A value for every required setting the snippet does not give, so loading gets past settings. */
 function placeholders(
@@ -87,6 +92,13 @@ function integrationOf(s: Snippet): string {
 
 const builtInConfig = (dir: string) =>
   (parse(readFileSync(join(dir, 'inlet.yaml'), 'utf8')) as { config?: Record<string, never> }).config ?? {};
+
+/** The `mapping.yml` snippet that follows a manifest snippet (before the next manifest), if any. */
+function mappingBeside(manifest: Snippet): Snippet | undefined {
+  const later = yamlSnippets.filter((m) => m.file === manifest.file && m.line > manifest.line);
+  const next = later.findIndex(isManifest);
+  return (next < 0 ? later : later.slice(0, next)).find((m) => m.marker[0] === 'mapping.yml');
+}
 
 describe('README snippets', () => {
   let tmp: string;
@@ -112,8 +124,23 @@ describe('README snippets', () => {
     const onWarning = (w: string) => warnings.push(w);
     if (kind === 'manifest') {
       await writeFile(join(dir, 'inlet.yaml'), s.text);
+      const beside = mappingBeside(s);
+      if (beside) await writeFile(join(dir, 'mapping.yml'), beside.text);
       const config = (value?.config ?? {}) as Record<string, never>;
       await prepare(dir, { set: placeholders(config), onWarning });
+    } else if (kind === 'mapping.yml') {
+      const manifest = yamlSnippets
+        .filter((m) => m.file === s.file && m.line < s.line && isManifest(m))
+        .at(-1);
+      if (!manifest) throw new Error(`${where(s)}: no manifest snippet before this mapping.yml`);
+      await writeFile(join(dir, 'inlet.yaml'), manifest.text);
+      await writeFile(join(dir, 'mapping.yml'), s.text);
+      const config = ((parse(manifest.text) as { config?: Record<string, never> }).config ?? {}) as Record<
+        string,
+        never
+      >;
+      const { loaded } = await prepare(dir, { set: placeholders(config), onWarning });
+      expect(loaded.mappingFile).toBe(join(dir, 'mapping.yml'));
     } else if (kind === 'mapping') {
       const integration = integrationOf(s);
       await writeFile(join(dir, 'mapping.yml'), s.text);
