@@ -99,7 +99,7 @@ describe('the packed tarball, installed', () => {
     expect(stdout).toMatch(/run \d+ succeeded/);
     expect(stdout).toMatch(/githubRepository +acme\//);
     expect(existsSync(join(cwd, 'inlet-demo.db'))).toBe(true);
-  });
+  }, 90_000);
 
   it("`import('inlet')` and `import('inlet/testing')` load through the package's exports", async () => {
     const script = `
