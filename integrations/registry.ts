@@ -30,13 +30,17 @@ export interface BuiltIn {
   startSimulator(options?: SimulatorOptions): Promise<RunningSimulator>;
 }
 
-/** The integration folders ship as source (inlet.yaml, mapping.yml); find them from src/ or dist/. */
+/**
+ * The integration folders' inlet.yaml and mapping.yml ship as they are, beside the compiled code:
+ * found from integrations/ (source) or dist/integrations/ (built, and in the installed package,
+ * whose `files` carry only the YAML and READMEs of integrations/).
+ */
 function integrationsDir(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 4; i++) {
     if (existsSync(join(dir, 'registry.ts')) || existsSync(join(dir, 'github', 'inlet.yaml'))) return dir;
     const candidate = join(dir, 'integrations');
-    if (existsSync(join(candidate, 'registry.ts'))) return candidate;
+    if (existsSync(join(candidate, 'github', 'inlet.yaml'))) return candidate;
     dir = dirname(dir);
   }
   return dirname(fileURLToPath(import.meta.url));

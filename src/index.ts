@@ -27,7 +27,13 @@ export {
 } from './http/client.js';
 export { type Clock, type Random, systemClock } from './http/clock.js';
 export { parseDuration } from './http/duration.js';
-export { createLogger, type Logger, type LoggerOptions } from './http/log.js';
+export {
+  createLogger,
+  type LogBindings,
+  type Logger,
+  type LoggerOptions,
+  withLogContext,
+} from './http/log.js';
 export type { Page, PageRequest, PaginateSpec, Paginator, Selector } from './http/pagination/index.js';
 export type { RetryOptions } from './http/retry.js';
 export {

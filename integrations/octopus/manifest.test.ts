@@ -21,7 +21,10 @@ describe('octopus: manifest and mapping', () => {
 
   it('loads with the simulator settings and compiles the mapping for every kind', async () => {
     const warnings: string[] = [];
-    const { loaded, mapper } = await openIntegration(DIR, { set: sim.settings, onWarning: (w) => warnings.push(w) });
+    const { loaded, mapper } = await openIntegration(DIR, {
+      set: sim.settings,
+      onWarning: (w) => warnings.push(w),
+    });
     expect(warnings).toEqual([]);
     expect(Object.keys(loaded.manifest.resources)).toEqual([
       'space',

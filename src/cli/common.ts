@@ -31,7 +31,15 @@ export function withSettings(command: Command): Command {
     .option('--db <path|url>', 'catalog: a SQLite file or postgres://… URL', './inlet.db');
 }
 
-export function loggerFor(program: Command): Logger {
+/**
+ * The CLI's logger. With `through` (the live progress display on a terminal), lines are written
+ * above its block instead of tearing it.
+ */
+export function loggerFor(program: Command, through?: { print(text: string): void }): Logger {
   const { logLevel, logFormat } = program.opts<GlobalOptions>();
-  return createLogger({ level: logLevel, format: logFormat });
+  return createLogger({
+    level: logLevel,
+    format: logFormat,
+    ...(through && { destination: { write: (line: string) => through.print(line) }, colorize: true }),
+  });
 }

@@ -44,15 +44,20 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
     const summary = await syncIntegration(builtInDir('github')!, {
       set: simulator.settings,
       db: options.db,
-      logger: createLogger({ level: options.logLevel, format: options.logFormat }),
+      logger: createLogger({
+        level: options.logLevel,
+        format: options.logFormat,
+        // On a terminal, log lines go above the live progress block instead of tearing it.
+        ...(options.isTTY && {
+          destination: { write: (line: string) => progress.print(line) },
+          colorize: true,
+        }),
+      }),
       onProgress: (kind) => progress.update(kind),
-      onEvent: (event) => {
-        if (event.type === 'retry') progress.note('retry');
-        else if (event.type === 'rate-limit-wait') progress.note('wait');
-      },
+      onEvent: (event) => progress.note(event),
     });
     progress.stop();
-    options.out(`\n${formatSummary(summary)}\n\n`);
+    options.out(`\n${formatSummary(summary, progress.waits())}\n\n`);
     options.out(`${await sample(options.db)}\n`);
     options.out(`\nCatalog: ${join(process.cwd(), options.db)}  (inlet catalog list --db ${options.db})\n`);
     return summary.status === 'succeeded';

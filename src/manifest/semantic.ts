@@ -2,8 +2,9 @@
  * Cross-field rules the schema cannot express: parents name known kinds without cycles, mappings
  * name kinds that are read, and a strict rate limit declares its rate (manifest contract §3, §4, §6).
  */
-import type { Manifest } from './schema.js';
+
 import type { ConfigIssue } from '../errors/errors.js';
+import type { Manifest } from './schema.js';
 import { type FieldPath, issueAt, type YamlSource } from './yaml-source.js';
 
 /** Every cross-field problem, located in `source` when given. */
@@ -51,6 +52,7 @@ export function semanticIssues(manifest: Manifest, source?: YamlSource): ConfigI
       found.push({
         path: ['connection', 'rateLimit', ...(Array.isArray(rateLimit) ? [index] : []), 'strict'],
         message: 'strict: true needs both requests and per (the rate it keeps as a ceiling)',
+        code: 'strict_needs_rate',
       });
     }
   });

@@ -56,7 +56,9 @@ export function parseYaml(text: string, file: string): YamlSource {
   const firstError = doc.errors[0];
   if (firstError) {
     const message = firstError.message.split('\n')[0] ?? firstError.message;
-    throw ConfigError.of([{ file, line: lineAt(firstError.pos[0]), path: '', code: 'yaml', message: `YAML: ${message}` }]);
+    throw ConfigError.of([
+      { file, line: lineAt(firstError.pos[0]), path: '', code: 'yaml', message: `YAML: ${message}` },
+    ]);
   }
   const source: YamlSource = {
     file,

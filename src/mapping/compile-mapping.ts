@@ -142,8 +142,7 @@ export async function compileMapping(
   for (const [i, raw] of resources.entries()) {
     const path = `resources[${i}]`;
     const res = obj(raw, path, true) as Obj;
-    if (typeof res.kind !== 'string' || res.kind === '')
-      throw bad(`${path}.kind`, `required`);
+    if (typeof res.kind !== 'string' || res.kind === '') throw bad(`${path}.kind`, `required`);
     if (!options.kinds.includes(res.kind)) {
       if (!options.foreign) {
         throw bad(`${path}.kind`, `unknown kind ${JSON.stringify(res.kind)}`);

@@ -1,8 +1,9 @@
 import { isInletError } from '../errors/errors.js';
 import type { LoadedManifest } from '../manifest/load.js';
 import { renderDeep, renderTemplate } from '../manifest/template.js';
-import { connect } from './connect.js';
 import { compilePlan } from './compile-plan.js';
+import { type ConnectOptions, connect } from './connect.js';
+import type { PlanData, SyncPlan } from './plan.js';
 import { planData } from './plan-data.js';
 
 export type Verdict =
@@ -28,8 +29,12 @@ export interface CheckResult {
  * `inlet check`: one cheap authenticated request (`connection.check`, or the first page of the
  * first top-level kind) and a verdict in words, mapped from the typed error codes.
  */
-export async function checkConnection(loaded: LoadedManifest): Promise<CheckResult> {
-  const client = connect(loaded, { retry: false });
+export async function checkConnection(
+  loaded: LoadedManifest,
+  options: Omit<ConnectOptions, 'retry'> = {},
+  compile: (data: PlanData) => Promise<SyncPlan> = (data) => compilePlan(data),
+): Promise<CheckResult> {
+  const client = connect(loaded, { ...options, retry: false });
   const config = { config: loaded.settings.values };
   let path: string;
   let query: Record<string, string | number | boolean> | undefined;
@@ -37,7 +42,7 @@ export async function checkConnection(loaded: LoadedManifest): Promise<CheckResu
     path = renderTemplate(loaded.manifest.connection.check.path, config, { encodePath: true });
     query = renderDeep(loaded.manifest.connection.check.query ?? {}, config) as typeof query;
   } else {
-    const plan = await compilePlan(planData(loaded));
+    const plan = await compile(planData(loaded));
     const first = plan.kinds.find((k) => !k.parent)?.chains()[0];
     path = first?.path ?? '/';
     query = first?.query as typeof query;

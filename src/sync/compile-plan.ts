@@ -39,7 +39,9 @@ async function compileKind(
 ): Promise<KindPlan> {
   const { resource } = k;
   const field = `resources.${k.kind}`;
-  const records = resource.records ? await selector(resource.records, `${field}.records`, 'records') : undefined;
+  const records = resource.records
+    ? await selector(resource.records, `${field}.records`, 'records')
+    : undefined;
   const cursor = resource.incremental
     ? await selector(resource.incremental.cursor, `${field}.incremental.cursor`, 'first')
     : undefined;
@@ -47,7 +49,8 @@ async function compileKind(
   const paginate: Record<string, unknown> = { ...spec };
   for (const key of ['path', 'total', 'last'] as const) {
     const program = (spec as Record<string, unknown>)[key];
-    if (typeof program === 'string') paginate[key] = await selector(program, `${field}.paginate.${key}`, 'first');
+    if (typeof program === 'string')
+      paginate[key] = await selector(program, `${field}.paginate.${key}`, 'first');
   }
   return {
     kind: k.kind,

@@ -3,6 +3,7 @@ import { setMaxListeners } from 'node:events';
 import type { CatalogStore, Entity, KindResult, KindStatus, RunCounts } from '../catalog/index.js';
 import { type InletError, isInletError } from '../errors/errors.js';
 import type { Client } from '../http/client.js';
+import { withLogContext } from '../http/log.js';
 import type { HttpEvent } from '../http/types.js';
 import { acquireRun, keepLease, type LeaseSettings } from './lease.js';
 import type { KindPlan, SyncPlan } from './plan.js';
@@ -167,7 +168,14 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
   let result: SyncSummary | undefined;
   let fatal: unknown;
   try {
-    result = await readAndReconcile(options, selection, run.runId, summaries, controller.signal, () => lostLease);
+    result = await readAndReconcile(
+      options,
+      selection,
+      run.runId,
+      summaries,
+      controller.signal,
+      () => lostLease,
+    );
     return result;
   } catch (error) {
     fatal = error;
@@ -263,7 +271,10 @@ async function readAndReconcile(
   await Promise.all(
     selection.selected.map((kp) => {
       const summary = summaries.get(kp.kind)!;
-      return kindContext.run(summary, () => readKind(kp, summary));
+      // Log lines written while reading the kind (retries, waits, warnings) carry its name and the run.
+      return kindContext.run(summary, () =>
+        withLogContext({ kind: kp.kind, runId }, () => readKind(kp, summary)),
+      );
     }),
   );
   // Partial is decided once every chain ended: a cut anywhere up the parent line counts.
@@ -291,7 +302,12 @@ async function readAndReconcile(
         notes.push(`${decision.blueprint}: stale entities kept (${decision.reason})`);
         continue;
       }
-      const result = await store.deleteStale(plan.integration, runId, decision.blueprint, mapper.deletionThreshold);
+      const result = await store.deleteStale(
+        plan.integration,
+        runId,
+        decision.blueprint,
+        mapper.deletionThreshold,
+      );
       if (result.refused) notes.push(`${decision.blueprint}: ${result.refused}`);
       // Attribute deletions to the first selected kind producing the blueprint, for the summary table.
       const producer = [...summaries.values()].find((s) =>
@@ -357,8 +373,19 @@ function outcomeOf(
   const firstFailure = kinds.find((k) => k.errorCode);
   if (!result) {
     const code = isInletError(fatal) ? fatal.code : 'E_INTERNAL';
-    const message = isInletError(fatal) ? fatal.toLine() : fatal instanceof Error ? fatal.message : String(fatal);
-    return { status: 'failed' as const, counts, kinds, errorCode: code, errorMessage: message, detail: message };
+    const message = isInletError(fatal)
+      ? fatal.toLine()
+      : fatal instanceof Error
+        ? fatal.message
+        : String(fatal);
+    return {
+      status: 'failed' as const,
+      counts,
+      kinds,
+      errorCode: code,
+      errorMessage: message,
+      detail: message,
+    };
   }
   return {
     status: result.status,

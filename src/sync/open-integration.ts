@@ -1,5 +1,5 @@
 import { type CatalogStore, openCatalog } from '../catalog/index.js';
-import { type ConfigIssue, ConfigError, isInletError } from '../errors/errors.js';
+import { ConfigError, type ConfigIssue, isInletError } from '../errors/errors.js';
 import type { Client } from '../http/client.js';
 import type { Logger } from '../http/log.js';
 import type { EventSink } from '../http/types.js';
@@ -62,7 +62,7 @@ export interface Integration {
   /** The HTTP client for this integration's connection. */
   connect(options?: ConnectOptions): Client;
   /** `inlet check`: one cheap authenticated request and a verdict. */
-  check(): Promise<CheckResult>;
+  check(options?: Omit<ConnectOptions, 'retry'>): Promise<CheckResult>;
   /** `inlet sync`: one run into the catalog. */
   sync(options?: RunOptions): Promise<SyncSummary>;
 }
@@ -94,7 +94,8 @@ export async function openIntegration(path: string, options: OpenOptions = {}): 
     planData: (cursors) => planData(loaded, cursors),
     compile: (data) => compilePlan(data, selectors),
     connect: (connectOptions) => connect(loaded, connectOptions),
-    check: () => checkConnection(loaded),
+    check: (connectOptions) =>
+      checkConnection(loaded, connectOptions, (data) => compilePlan(data, selectors)),
     sync: (runOptions = {}) => syncOnce(integration, runOptions, options.onWarning),
   };
   return integration;

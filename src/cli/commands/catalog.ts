@@ -108,6 +108,8 @@ export function registerCatalog(program: Command, io: CliIo): void {
 function runDetail(run: RunRecord): string {
   const kinds = run.kindResults
     .filter((k) => k.status === 'partial' || k.status === 'failed')
-    .map((k) => `${k.kind} ${k.status}${k.errorCode ? ` ${k.errorCode}` : ''}${k.reason ? `: ${k.reason}` : ''}`);
+    .map(
+      (k) => `${k.kind} ${k.status}${k.errorCode ? ` ${k.errorCode}` : ''}${k.reason ? `: ${k.reason}` : ''}`,
+    );
   return [...kinds, run.detail ?? ''].filter(Boolean).join('; ');
 }

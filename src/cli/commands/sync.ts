@@ -31,8 +31,8 @@ export function registerSync(program: Command, io: CliIo, setExit: (code: number
       'a run silent this long (killed, frozen) is taken over and marked aborted (default 60s)',
     )
     .action(async (integration: string, flags: SyncFlags) => {
-      const logger = loggerFor(program);
       const progress = createProgress({ isTTY: io.isTTY, write: io.stderr });
+      const logger = loggerFor(program, io.isTTY ? progress : undefined);
       const controller = new AbortController();
       // Ctrl-C aborts cleanly: the run is marked aborted and nothing is deleted; a second one exits at once.
       const onSigint = () => {
@@ -58,14 +58,12 @@ export function registerSync(program: Command, io: CliIo, setExit: (code: number
           logger,
           signal: controller.signal,
           onProgress: (kind) => progress.update(kind),
-          onEvent: (event) => {
-            if (event.type === 'retry') progress.note('retry');
-            else if (event.type === 'rate-limit-wait') progress.note('wait');
-          },
+          onEvent: (event) => progress.note(event),
           onWarning: (message) => logger.warn(message),
           lease: {
             wait: flags.wait,
-            ttlMs: flags.leaseTtl === undefined ? undefined : parseDurationFlag('--lease-ttl', flags.leaseTtl),
+            ttlMs:
+              flags.leaseTtl === undefined ? undefined : parseDurationFlag('--lease-ttl', flags.leaseTtl),
           },
         });
         progress.stop();
@@ -76,7 +74,7 @@ export function registerSync(program: Command, io: CliIo, setExit: (code: number
           setExit(1);
         }
         if (flags.json) io.stdout(`${JSON.stringify(summary)}\n`);
-        else io.stdout(`${formatSummary(summary)}\n`);
+        else io.stdout(`${formatSummary(summary, progress.waits())}\n`);
       } finally {
         progress.stop();
         process.off('SIGINT', onSigint);

@@ -61,7 +61,9 @@ describe('inlet sync and inlet catalog around runs (CLI, issue 7)', () => {
     expect(second.code).toBe(1);
     const line = second.stderr.split('\n')[0];
     expect(line).toMatch(
-      new RegExp(`^E_BUSY: run 1 of ndl \\(holder ${first.child.pid}@\\S+, last heartbeat \\d{4}-\\d\\d-\\d\\dT`),
+      new RegExp(
+        `^E_BUSY: run 1 of ndl \\(holder ${first.child.pid}@\\S+, last heartbeat \\d{4}-\\d\\d-\\d\\dT`,
+      ),
     );
     api.knobs.delayMs = 0;
     expect((await first.done).code).toBe(0);
@@ -125,10 +127,10 @@ describe('inlet sync and inlet catalog around runs (CLI, issue 7)', () => {
   }, 60_000);
 
   it('prints every manifest issue on its own line', async () => {
-    const broken = NDL_MANIFEST.replace('request: { path: /items }', 'request: { path: /items, bogus: 1 }').replace(
-      'parent: project',
-      'parent: projekt',
-    );
+    const broken = NDL_MANIFEST.replace(
+      'request: { path: /items }',
+      'request: { path: /items, bogus: 1 }',
+    ).replace('parent: project', 'parent: projekt');
     await writeFile(join(dir, 'inlet.yaml'), broken.replace('concurrency: 4', 'concurrency: -1'));
     const result = await inlet(syncArgs(), dir);
     expect(result.code).toBe(1);

@@ -36,7 +36,8 @@ export function ndlData(items = 200, projects = 10, tasksPerProject = 5): NdlDat
   for (let p = 1; p <= projects; p++) {
     const id = `p${p}`;
     data.projects.push({ id, name: `project ${p}`, updated_at: '2026-01-01T00:00:00Z' });
-    for (let t = 1; t <= tasksPerProject; t++) data.tasks.push({ id: `${id}-t${t}`, project_id: id, title: `task ${t}` });
+    for (let t = 1; t <= tasksPerProject; t++)
+      data.tasks.push({ id: `${id}-t${t}`, project_id: id, title: `task ${t}` });
   }
   return data;
 }

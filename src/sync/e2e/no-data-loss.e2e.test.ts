@@ -75,19 +75,22 @@ describe.each([sqlite, postgres])('no data loss on $name (issue 7)', (backend) =
   };
   const sync = async (options: RunOptions = {}) => (await open()).sync({ db: store, ...options });
 
-  it.skipIf(backend.skip)('a next link that loops makes its kind partial: nothing of it is deleted', async () => {
-    expect((await sync()).status).toBe('succeeded');
-    expect(await idsOf(store, 'item')).toHaveLength(200);
-    api.knobs.loopAt = 3;
-    const summary = await sync();
-    expect(summary.status).toBe('succeeded');
-    expect(kindOf(summary, 'item')).toMatchObject({ status: 'partial', deleted: 0 });
-    expect(kindOf(summary, 'item').reason).toMatch(/pagination loop/);
-    expect(await idsOf(store, 'item')).toHaveLength(200);
-    const [run] = await store.listRuns('ndl', 1);
-    expect(run?.kindResults.find((k) => k.kind === 'item')).toMatchObject({ status: 'partial' });
-    expect(run?.kindResults.find((k) => k.kind === 'item')?.reason).toMatch(/loop/);
-  });
+  it.skipIf(backend.skip)(
+    'a next link that loops makes its kind partial: nothing of it is deleted',
+    async () => {
+      expect((await sync()).status).toBe('succeeded');
+      expect(await idsOf(store, 'item')).toHaveLength(200);
+      api.knobs.loopAt = 3;
+      const summary = await sync();
+      expect(summary.status).toBe('succeeded');
+      expect(kindOf(summary, 'item')).toMatchObject({ status: 'partial', deleted: 0 });
+      expect(kindOf(summary, 'item').reason).toMatch(/pagination loop/);
+      expect(await idsOf(store, 'item')).toHaveLength(200);
+      const [run] = await store.listRuns('ndl', 1);
+      expect(run?.kindResults.find((k) => k.kind === 'item')).toMatchObject({ status: 'partial' });
+      expect(run?.kindResults.find((k) => k.kind === 'item')?.reason).toMatch(/loop/);
+    },
+  );
 
   it.skipIf(backend.skip)('maxPages on a 40-page chain stores what it read and deletes nothing', async () => {
     await sync();
@@ -99,23 +102,26 @@ describe.each([sqlite, postgres])('no data loss on $name (issue 7)', (backend) =
     expect(await idsOf(store, 'item')).toHaveLength(200);
   });
 
-  it.skipIf(backend.skip)('an incremental parent makes its full child partial: no task is deleted', async () => {
-    await sync();
-    expect(await idsOf(store, 'task')).toHaveLength(50);
-    for (const p of api.data.projects.slice(0, 2)) p.updated_at = '2026-06-01T00:00:00Z';
-    api.data.items.pop();
-    api.requests.length = 0;
-    const summary = await sync();
-    expect(summary.status).toBe('succeeded');
-    // Only the two changed projects (and so only their tasks) were read.
-    expect(api.requests.filter((r) => r.includes('/tasks'))).toHaveLength(2);
-    expect(kindOf(summary, 'project').status).toBe('partial');
-    expect(kindOf(summary, 'task')).toMatchObject({ status: 'partial', deleted: 0 });
-    expect(kindOf(summary, 'task').reason).toMatch(/its parent project was read incrementally/);
-    expect(await idsOf(store, 'task')).toHaveLength(50);
-    // A complete kind of the same run is still reconciled.
-    expect(kindOf(summary, 'item')).toMatchObject({ status: 'succeeded', deleted: 1 });
-  });
+  it.skipIf(backend.skip)(
+    'an incremental parent makes its full child partial: no task is deleted',
+    async () => {
+      await sync();
+      expect(await idsOf(store, 'task')).toHaveLength(50);
+      for (const p of api.data.projects.slice(0, 2)) p.updated_at = '2026-06-01T00:00:00Z';
+      api.data.items.pop();
+      api.requests.length = 0;
+      const summary = await sync();
+      expect(summary.status).toBe('succeeded');
+      // Only the two changed projects (and so only their tasks) were read.
+      expect(api.requests.filter((r) => r.includes('/tasks'))).toHaveLength(2);
+      expect(kindOf(summary, 'project').status).toBe('partial');
+      expect(kindOf(summary, 'task')).toMatchObject({ status: 'partial', deleted: 0 });
+      expect(kindOf(summary, 'task').reason).toMatch(/its parent project was read incrementally/);
+      expect(await idsOf(store, 'task')).toHaveLength(50);
+      // A complete kind of the same run is still reconciled.
+      expect(kindOf(summary, 'item')).toMatchObject({ status: 'succeeded', deleted: 1 });
+    },
+  );
 
   it.skipIf(backend.skip)('a kind no mapping entry uses is not read at all', async () => {
     manifest = NDL_MANIFEST.replace(/ {4}- kind: project[\s\S]*$/, '');
@@ -152,20 +158,26 @@ describe.each([sqlite, postgres])('no data loss on $name (issue 7)', (backend) =
     expect(await idsOf(store, 'task')).toHaveLength(50);
   });
 
-  it.skipIf(backend.skip)('a holder silent past its TTL is taken over and its run marked aborted', async () => {
-    const ghost = await store.startRun('ndl', ['item'], { holder: { pid: 4242, host: 'elsewhere' }, ttlMs: 200 });
-    expect(ghost.ok).toBe(true);
-    const refused = await sync({ lease: { wait: false, ttlMs: 200 } }).catch((e: unknown) => e);
-    expect(isInletError(refused, 'E_BUSY')).toBe(true);
-    expect((refused as Error).message).toMatch(/holder 4242@elsewhere/);
-    await new Promise((r) => setTimeout(r, 300));
-    const warnings: string[] = [];
-    const summary = await sync({ onWarning: (w) => warnings.push(w) });
-    expect(summary.status).toBe('succeeded');
-    expect(warnings.join('\n')).toMatch(/took over the lease of run \d+ \(holder 4242@elsewhere/);
-    const runs = await store.listRuns('ndl', 5);
-    expect(runs.find((r) => ghost.ok && r.id === ghost.runId)?.status).toBe('aborted');
-  });
+  it.skipIf(backend.skip)(
+    'a holder silent past its TTL is taken over and its run marked aborted',
+    async () => {
+      const ghost = await store.startRun('ndl', ['item'], {
+        holder: { pid: 4242, host: 'elsewhere' },
+        ttlMs: 200,
+      });
+      expect(ghost.ok).toBe(true);
+      const refused = await sync({ lease: { wait: false, ttlMs: 200 } }).catch((e: unknown) => e);
+      expect(isInletError(refused, 'E_BUSY')).toBe(true);
+      expect((refused as Error).message).toMatch(/holder 4242@elsewhere/);
+      await new Promise((r) => setTimeout(r, 300));
+      const warnings: string[] = [];
+      const summary = await sync({ onWarning: (w) => warnings.push(w) });
+      expect(summary.status).toBe('succeeded');
+      expect(warnings.join('\n')).toMatch(/took over the lease of run \d+ \(holder 4242@elsewhere/);
+      const runs = await store.listRuns('ndl', 5);
+      expect(runs.find((r) => ghost.ok && r.id === ghost.runId)?.status).toBe('aborted');
+    },
+  );
 
   it.skipIf(backend.skip)('a webhook write during a resync survives its deletion phase', async () => {
     await sync();
@@ -173,8 +185,15 @@ describe.each([sqlite, postgres])('no data loss on $name (issue 7)', (backend) =
     api.knobs.delayMs = 10;
     api.requests.length = 0;
     const running = sync();
-    while (!api.requests.some((r) => r.startsWith('/items?page=5'))) await new Promise((r) => setTimeout(r, 5));
-    const hooked = { blueprint: 'item', identifier: 'from-webhook', title: 'new', properties: {}, relations: {} };
+    while (!api.requests.some((r) => r.startsWith('/items?page=5')))
+      await new Promise((r) => setTimeout(r, 5));
+    const hooked = {
+      blueprint: 'item',
+      identifier: 'from-webhook',
+      title: 'new',
+      properties: {},
+      relations: {},
+    };
     await store.upsertEntity('ndl', hooked, { delivery: 'd-1' });
     const summary = await running;
     expect(kindOf(summary, 'item')).toMatchObject({ status: 'succeeded', deleted: 1 });
@@ -184,20 +203,23 @@ describe.each([sqlite, postgres])('no data loss on $name (issue 7)', (backend) =
     expect(ids).toHaveLength(200);
   });
 
-  it.skipIf(backend.skip)('closes the run in every path: a store that throws mid-deletion leaves it failed', async () => {
-    await sync();
-    const broken: CatalogStore = {
-      ...store,
-      deleteStale: async () => {
-        throw new Error('disk on fire');
-      },
-    };
-    await expect((await open()).sync({ db: broken })).rejects.toThrow('disk on fire');
-    const [run] = await store.listRuns('ndl', 1);
-    expect(run).toMatchObject({ status: 'failed', errorMessage: expect.stringContaining('disk on fire') });
-    // The lease was released: the next run starts at once.
-    expect((await sync({ lease: { wait: false } })).status).toBe('succeeded');
-  });
+  it.skipIf(backend.skip)(
+    'closes the run in every path: a store that throws mid-deletion leaves it failed',
+    async () => {
+      await sync();
+      const broken: CatalogStore = {
+        ...store,
+        deleteStale: async () => {
+          throw new Error('disk on fire');
+        },
+      };
+      await expect((await open()).sync({ db: broken })).rejects.toThrow('disk on fire');
+      const [run] = await store.listRuns('ndl', 1);
+      expect(run).toMatchObject({ status: 'failed', errorMessage: expect.stringContaining('disk on fire') });
+      // The lease was released: the next run starts at once.
+      expect((await sync({ lease: { wait: false } })).status).toBe('succeeded');
+    },
+  );
 
   it.skipIf(backend.skip)('stores per-kind outcomes with the failing error code', async () => {
     await sync();
