@@ -45,7 +45,10 @@ function source(count: number, options: { failAt?: number; delay?: (i: number) =
   return { stats, factory };
 }
 
-async function collect(items: AsyncIterable<number>, delay = 0): Promise<{ items: number[]; error?: unknown }> {
+async function collect(
+  items: AsyncIterable<number>,
+  delay = 0,
+): Promise<{ items: number[]; error?: unknown }> {
   const out: number[] = [];
   try {
     for await (const item of items) {
@@ -230,12 +233,9 @@ describe('broadcast', () => {
   });
 
   it('delivers an error thrown while creating the source to every consumer', async () => {
-    const consumers = broadcast<number>(
-      () => {
-        throw new Error('no source');
-      },
-      2,
-    );
+    const consumers = broadcast<number>(() => {
+      throw new Error('no source');
+    }, 2);
     const runs = await Promise.all(consumers.map((c) => collect(c)));
     for (const run of runs) expect(run).toMatchObject({ items: [], error: { message: 'no source' } });
   });
@@ -248,10 +248,32 @@ describe('broadcast', () => {
     const [resA, resB] = await Promise.all([Promise.all(burstA), Promise.all(burstB)]);
     expect(resA.map((r) => r.value)).toEqual([0, 1, 2, 3]);
     expect(resB.map((r) => r.value)).toEqual([0, 1]);
-    const rest = await Promise.all([a!.next(), a!.next(), a!.next(), b!.next(), b!.next(), b!.next(), b!.next()]);
+    const rest = await Promise.all([
+      a!.next(),
+      a!.next(),
+      a!.next(),
+      b!.next(),
+      b!.next(),
+      b!.next(),
+      b!.next(),
+    ]);
     expect(rest.map((r) => r.value)).toEqual([4, 5, undefined, 2, 3, 4, 5]);
     expect(await b!.next()).toEqual({ done: true, value: undefined });
     expect(stats.maxInFlight).toBe(1);
+  });
+
+  it('keeps a waiting next() ahead of a later one when both wake at once', async () => {
+    const { factory } = source(5);
+    const [a, b] = broadcast(factory, 2, { buffer: 1 });
+    expect(await a!.next()).toEqual({ done: false, value: 0 });
+    const first = a!.next();
+    expect(await settled(first)).toBe(false);
+    // b's step wakes the waiting call; the second call arrives before it has run.
+    const stepOfB = b!.next();
+    const second = a!.next();
+    // With buffer 1, a's second item needs b to take item 1 too.
+    const results = await Promise.all([first, second, stepOfB, b!.next()]);
+    expect(results.map((r) => r.value)).toEqual([1, 2, 0, 1]);
   });
 
   it('ends a next() pending behind a stalled consumer when its own consumer returns', async () => {
