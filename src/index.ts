@@ -6,7 +6,7 @@
 
 export { type CatalogStore, type Entity, openCatalog, type StoredEntity } from './catalog/index.js';
 export * from './errors/errors.js';
-export { fanOut, mergeBounded, RunMemo } from './http/async/index.js';
+export { type BroadcastOptions, broadcast, fanOut, mergeBounded, RunMemo } from './http/async/index.js';
 export { type Auth, apiKeyAuth, basicAuth, bearerAuth, noAuth, oauth2Auth } from './http/auth/index.js';
 export {
   type BudgetDecision,
