@@ -1,4 +1,4 @@
-import { fanOut, mergeBounded, RunMemo } from '../http/async/index.js';
+import { broadcast, fanOut, mergeBounded } from '../http/async/index.js';
 import type { Client } from '../http/client.js';
 import type { ChainEnd } from '../http/pagination/index.js';
 import type { ChainStart, KindPlan } from './plan.js';
@@ -44,7 +44,8 @@ export function createReader(options: ReaderOptions): Reader {
   const markCut = (kind: string, reason: string) => {
     if (!cut.has(kind)) cut.set(kind, reason);
   };
-  const memo = new RunMemo();
+  /** Per shared kind, the consumer streams not yet handed out. */
+  const shared = new Map<string, AsyncIterable<PageOfKind>[]>();
 
   async function* chainPages(kp: KindPlan, start: ChainStart, parent?: Json): AsyncGenerator<PageOfKind> {
     const pages = client.pages(start.path, {
@@ -113,9 +114,20 @@ export function createReader(options: ReaderOptions): Reader {
     );
   };
 
-  // A kind with several consumers (a parent) is read once and shared; a leaf streams.
-  const pagesOf = (kind: string): AsyncIterable<PageOfKind> =>
-    options.consumers(kind) > 1 ? memo.shared(kind, () => readPages(kind)) : readPages(kind);
+  // A kind with several consumers (a parent) is read once and streamed to each, holding only a few
+  // pages beyond the slowest: a parent's records are never all kept for the run (issue 7, memory).
+  const pagesOf = (kind: string): AsyncIterable<PageOfKind> => {
+    const n = options.consumers(kind);
+    if (n <= 1) return readPages(kind);
+    let streams = shared.get(kind);
+    if (!streams) {
+      streams = broadcast(() => readPages(kind), n);
+      shared.set(kind, streams);
+    }
+    const next = streams.shift();
+    if (!next) throw new Error(`kind ${kind} has more consumers than the ${n} counted`);
+    return next;
+  };
 
   return { pagesOf, cutShort: (kind) => cut.get(kind) };
 }
