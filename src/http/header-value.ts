@@ -5,14 +5,21 @@ import { ConfigError } from '../errors/errors.js';
 const FORBIDDEN = /[\r\n\0]/;
 
 /**
- * Throw a ConfigError naming `field` (never quoting the value, which may be a secret) when `value`
- * cannot be sent as a header value.
+ * Why `value` cannot be sent as a header value, or undefined when it can. Never quotes the value,
+ * which may be a secret.
+ * @example headerValueProblem('a\r\nb') // 'header value contains CR, LF or NUL, …'
+ */
+export function headerValueProblem(value: string): string | undefined {
+  return FORBIDDEN.test(value)
+    ? 'header value contains CR, LF or NUL, which HTTP forbids (RFC 9110 §5.5)'
+    : undefined;
+}
+
+/**
+ * Throw a ConfigError naming `field` when `value` cannot be sent as a header value.
  * @example checkHeaderValue('headers.X-Tenant', value)
  */
 export function checkHeaderValue(field: string, value: string): void {
-  if (FORBIDDEN.test(value)) {
-    throw new ConfigError(
-      `${field}: header value contains CR, LF or NUL, which HTTP forbids (RFC 9110 §5.5)`,
-    );
-  }
+  const problem = headerValueProblem(value);
+  if (problem) throw new ConfigError(`${field}: ${problem}`);
 }
