@@ -96,8 +96,11 @@ function literalPlaceholders(manifest: Manifest, out: Array<{ path: FieldPath; m
     const path: FieldPath = Array.isArray(auth) ? ['connection', 'auth', index] : ['connection', 'auth'];
     for (const field of LITERAL_AUTH_FIELDS) {
       const value = spec[field];
-      if (Array.isArray(value)) value.forEach((item, i) => refuse(item, [...path, field, i]));
-      else refuse(value, [...path, field]);
+      if (!Array.isArray(value)) refuse(value, [...path, field]);
+      else
+        value.forEach((item, i) => {
+          refuse(item, [...path, field, i]);
+        });
     }
   });
   list(rateLimit).forEach((entry: { headers?: Record<string, string> }, index) => {
