@@ -134,3 +134,14 @@ describe('errors built from responses', () => {
     expect(error?.body?.endsWith('***')).toBe(true);
   });
 });
+
+describe('engine warnings passed through Redactor.text', () => {
+  it("mask the maxItemsPerChain warning's query, which the engine form-encodes", () => {
+    const token = "glpat-x~y(z)!'1 2";
+    const where = `/ok?${new URLSearchParams({ private_token: token, page: '1' })}`;
+    const out = redactor(token).text(`item: maxItemsPerChain (5) reached for ${where}; the rest is not read`);
+    expect(out).toBe(
+      'item: maxItemsPerChain (5) reached for /ok?private_token=***&page=1; the rest is not read',
+    );
+  });
+});
