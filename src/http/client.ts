@@ -5,6 +5,7 @@ import type { BudgetStore } from './budget-store.js';
 import { type Clock, type Random, systemClock } from './clock.js';
 import { concurrencyPolicy } from './concurrency.js';
 import { parseDuration } from './duration.js';
+import { checkHeaderValue } from './header-value.js';
 import { type Logger, logEvents } from './log.js';
 import { observePolicy } from './observe.js';
 import {
@@ -46,8 +47,20 @@ export interface ClientOptions {
   baseUrl: string;
   /** @default noAuth() */
   auth?: Auth;
-  /** Sent with every request to `baseUrl`'s origin. */
+  /**
+   * Sent with every request to `baseUrl`'s origin, and only there: every one is treated as a
+   * credential, so none follows a redirect or next-page link to another origin (like `Authorization`).
+   * @example { 'x-api-key': key }
+   */
   headers?: Record<string, string>;
+  /**
+   * Names of headers given per request (`get(path, { headers })`) that carry credentials: dropped
+   * from a request to another origin, and their values redacted from errors and logs. Every name in
+   * `headers`, `authorization`, `proxy-authorization`, `cookie`, and any header holding a known
+   * secret are dropped there anyway. @default []
+   * @example ['x-tenant-key']
+   */
+  credentialHeaders?: string[];
   /**
    * Budget per (origin, credential). The quota the server reports (`headers`) is the budget until its
    * reset; `requests`/`per` is a prior used while the server says nothing, and a ceiling with `strict`.
@@ -163,6 +176,11 @@ export function createClient(options: ClientOptions): Client {
   let auth = options.auth ?? noAuth();
   redactor.track(() => auth.secrets());
 
+  const defaultHeaders = lowerCaseKeys(options.headers ?? {});
+  for (const [name, value] of Object.entries(defaultHeaders)) checkHeaderValue(`headers.${name}`, value);
+  const requestCredentials = new Set((options.credentialHeaders ?? []).map((name) => name.toLowerCase()));
+  const credentialHeaders = new Set([...requestCredentials, ...Object.keys(defaultHeaders)]);
+
   const sinks: EventSink[] = [];
   if (options.logger) sinks.push(logEvents(options.logger, redactor));
   if (options.onEvent) sinks.push(options.onEvent);
@@ -196,7 +214,7 @@ export function createClient(options: ClientOptions): Client {
       random,
       onEvent,
     }),
-    authPolicy({ origin: baseUrl.origin, getAuth: () => auth }),
+    authPolicy({ origin: baseUrl.origin, getAuth: () => auth, credentialHeaders, secrets: redactor }),
     // The budget is checked after a concurrency slot is taken, right before the wire: a request
     // that queued for a slot while a 429 arrived must still see that block.
     concurrencyPolicy(options.concurrency ?? 8),
@@ -219,8 +237,6 @@ export function createClient(options: ClientOptions): Client {
     ...(options.policies?.beforeTransport ?? []),
   )(transport);
 
-  const defaultHeaders = lowerCaseKeys(options.headers ?? {});
-
   const checked = (res: HttpResponse) => {
     if (res.status < 400) return res;
     throw errorForResponse(res, redactor, clock.now());
@@ -238,11 +254,12 @@ export function createClient(options: ClientOptions): Client {
     // holds. One absolute parse: parsing against a base URL costs ~3% per request (bench/http-overhead).
     const url = /^https?:\/\//i.test(path) ? new URL(path) : new URL(baseHref + path.replace(/^\/+/, ''));
     appendQuery(url, o.query);
+    const own = o.headers && ownHeaders(o.headers);
     const headers: Record<string, string> = {
       'user-agent': 'inlet',
       accept: 'application/json',
       ...(url.origin === baseOrigin ? defaultHeaders : undefined),
-      ...(o.headers ? lowerCaseKeys(o.headers) : undefined),
+      ...own,
     };
     let body: string | Uint8Array | undefined;
     if (o.body !== undefined) {
@@ -260,6 +277,16 @@ export function createClient(options: ClientOptions): Client {
       retry: o.retry,
       signal: o.signal,
     };
+  }
+
+  /** Per-request headers, checked, with the values of credential headers registered for redaction. */
+  function ownHeaders(given: Record<string, string>): Record<string, string> {
+    const out = lowerCaseKeys(given);
+    for (const [name, value] of Object.entries(out)) {
+      checkHeaderValue(`headers.${name}`, value);
+      if (requestCredentials.has(name)) redactor.add(value);
+    }
+    return out;
   }
 
   async function request<T>(path: string, o: RequestOptions = {}): Promise<ClientResponse<T>> {
@@ -356,6 +383,12 @@ function parseBaseUrl(value: string, allowInsecure: boolean): URL {
   if (url.protocol === 'http:' && !LOOPBACK.test(url.hostname) && !allowInsecure) {
     throw new ConfigError(
       `baseUrl: plain http:// to ${url.hostname} is refused: credentials would cross the network in clear text (use https://, or set allowInsecure: true)`,
+    );
+  }
+  // A query or fragment would be glued to every path (`?x=1orgs/acme`): refuse it (issue 8).
+  if (url.search || url.hash) {
+    throw new ConfigError(
+      `baseUrl: ${url.origin}${url.pathname} has a ${url.search ? 'query' : 'fragment'}; put query parameters on the requests instead`,
     );
   }
   if (!url.pathname.endsWith('/')) url.pathname += '/';

@@ -21,7 +21,6 @@ const REQUEST_ID_HEADERS = [
   'request-id',
   'x-amzn-requestid',
 ];
-const decoder = new TextDecoder();
 const REJECTED_TOKEN = /invalid token|credentials were not provided|bad credentials/i;
 
 /** Context every error about a response carries: method, redacted URL, status, request id, 1 KiB of body. */
@@ -32,7 +31,8 @@ function responseContext(res: HttpResponse, redactor: Redactor): ErrorContext {
     url: redactor.url(res.request.url),
     status: res.status,
     requestId,
-    body: redactor.text(decoder.decode(res.body.subarray(0, EXCERPT_BYTES))),
+    // Redacted before the cut, so a secret straddling 1 KiB is not left half visible (issue 8).
+    body: redactor.excerpt(res.body, EXCERPT_BYTES),
   };
 }
 
@@ -70,7 +70,7 @@ export function decodeJson(res: HttpResponse, redactor: Redactor): unknown {
   } catch (cause) {
     const context = responseContext(res, redactor);
     const type = res.headers['content-type'] ?? 'no content-type';
-    const first = JSON.stringify(redactor.text(text.slice(0, 80)));
+    const first = JSON.stringify(redactor.excerpt(res.body, 80));
     throw new ResponseError(
       `invalid JSON in ${res.status} response (${type}), starting ${first} (${context.method} ${context.url})`,
       { ...context, cause },

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { type Dispatcher, request } from 'undici';
-import { NetworkError, ResponseError, TimeoutError } from '../errors/errors.js';
+import { ClientError, NetworkError, ResponseError, TimeoutError } from '../errors/errors.js';
 import type { Redactor } from './redact.js';
 import type { Handler, HttpRequest } from './types.js';
 
@@ -108,6 +108,10 @@ function transportError(
     return new TimeoutError(`no response within ${timeout} ms (${where})`, context);
   }
   const detail = redactor.text((error as Error).message || code || 'request failed');
+  // undici refused the request before sending it (a bad header value, a non-http URL): another try
+  // cannot succeed, so it is a ClientError, which is not retried, rather than a NetworkError.
+  if (code === 'UND_ERR_INVALID_ARG')
+    return new ClientError(`request refused: ${detail} (${where})`, context);
   return new NetworkError(`${code ? `${code}: ` : ''}${detail} (${where})`, context);
 }
 

@@ -73,6 +73,49 @@ function scan(
 
 const REGISTER_TEMPLATE_FIELDS = ['method', 'path', 'query', 'headers', 'body'];
 
+/** Auth fields taken as written (connect does not render them). */
+const LITERAL_AUTH_FIELDS = ['name', 'prefix', 'scopes'];
+
+/**
+ * A placeholder where nothing renders it would be sent as the text `{config.kname}` (issue 8):
+ * the literal auth fields, rate-limit header names, and header and query names.
+ */
+function literalPlaceholders(manifest: Manifest, out: Array<{ path: FieldPath; message: string }>) {
+  const refuse = (value: unknown, path: FieldPath) => {
+    const found = typeof value === 'string' ? placeholders(value) : [];
+    if (found.length > 0) {
+      out.push({ path, message: `{${found[0]}} is not rendered here: this field is taken literally` });
+    }
+  };
+  const refuseKeys = (map: Record<string, unknown> | undefined, path: FieldPath) => {
+    for (const key of Object.keys(map ?? {})) refuse(key, [...path, key]);
+  };
+  const { auth, rateLimit, headers } = manifest.connection;
+  const list = (value: unknown) => (Array.isArray(value) ? value : value ? [value] : []);
+  list(auth).forEach((spec: Record<string, unknown>, index) => {
+    const path: FieldPath = Array.isArray(auth) ? ['connection', 'auth', index] : ['connection', 'auth'];
+    for (const field of LITERAL_AUTH_FIELDS) {
+      const value = spec[field];
+      if (!Array.isArray(value)) refuse(value, [...path, field]);
+      else
+        value.forEach((item, i) => {
+          refuse(item, [...path, field, i]);
+        });
+    }
+  });
+  list(rateLimit).forEach((entry: { headers?: Record<string, string> }, index) => {
+    const path: FieldPath = Array.isArray(rateLimit)
+      ? ['connection', 'rateLimit', index, 'headers']
+      : ['connection', 'rateLimit', 'headers'];
+    for (const [field, value] of Object.entries(entry.headers ?? {})) refuse(value, [...path, field]);
+  });
+  refuseKeys(headers, ['connection', 'headers']);
+  for (const [kind, resource] of Object.entries(manifest.resources)) {
+    refuseKeys(resource.request.headers, ['resources', kind, 'request', 'headers']);
+    refuseKeys(resource.request.query, ['resources', kind, 'request', 'query']);
+  }
+}
+
 /**
  * Check every placeholder of a validated manifest; throws one ConfigError (`<file>:<line>: <path>: …`
  * when `source` is given) for the first problem, counting the rest.
@@ -89,6 +132,7 @@ export function checkTemplates(manifest: Manifest, source?: YamlSource): void {
     webhook: false,
   };
   scan(manifest.connection, ['connection'], connectionScope, found);
+  literalPlaceholders(manifest, found);
 
   for (const [kind, resource] of Object.entries(manifest.resources)) {
     const parent = resource.parent ? undefined : `needs \`parent\` on resource "${kind}"`;

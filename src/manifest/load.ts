@@ -5,6 +5,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../errors/errors.js';
+import { checkRendered } from './check-rendered.js';
 import { checkTemplates } from './check-templates.js';
 import { configIssues } from './issues.js';
 import { type Manifest, manifestSchema, mappingSchema } from './schema.js';
@@ -114,6 +115,7 @@ export async function loadManifest(path: string, options: SettingsOptions = {}):
   }
 
   const settings = resolveSettings(manifest.config, options);
+  checkRendered(manifest, settings.values, source);
   const locate = (path: string) => {
     const segments = parseFieldPath(path);
     if (mappingSource && segments[0] === 'mapping') {

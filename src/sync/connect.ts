@@ -1,6 +1,14 @@
 import { Agent, type Dispatcher } from 'undici';
 import { ConfigError } from '../errors/errors.js';
-import { type Auth, apiKeyAuth, basicAuth, bearerAuth, noAuth, oauth2Auth } from '../http/auth/index.js';
+import {
+  type Auth,
+  apiKeyAuth,
+  basicAuth,
+  bearerAuth,
+  noAuth,
+  type OAuth2Options,
+  oauth2Auth,
+} from '../http/auth/index.js';
 import type { BudgetStore } from '../http/budget-store.js';
 import { type Client, type ClientOptions, createClient } from '../http/client.js';
 import { type Clock, type Random, systemClock } from '../http/clock.js';
@@ -10,7 +18,7 @@ import { createTransport } from '../http/transport.js';
 import type { EventSink } from '../http/types.js';
 import type { LoadedManifest } from '../manifest/load.js';
 import type { Manifest } from '../manifest/schema.js';
-import { renderTemplate, type TemplateScope } from '../manifest/template.js';
+import { placeholders, renderTemplate, type TemplateScope } from '../manifest/template.js';
 
 export interface ConnectOptions {
   /** `false` for a single attempt (`inlet check` wants a verdict, not patience). */
@@ -46,27 +54,31 @@ export function connect(loaded: LoadedManifest, options: ConnectOptions = {}): C
   const baseUrl = render(connection.baseUrl);
   if (!baseUrl) throw new ConfigError('connection.baseUrl: renders empty (is its setting set?)');
   const retry = connection.retry;
+  const retryOptions = retry && {
+    attempts: retry.attempts,
+    statuses: retry.statuses,
+    backoff: retry.backoff && {
+      initial: retry.backoff.initial ?? 500,
+      max: retry.backoff.max ?? 60_000,
+    },
+    maxWait: retry.maxWait,
+  };
   // One dispatcher for the API and its OAuth token endpoint; an Agent of our own is closed with the client.
   const ownsDispatcher = options.dispatcher === undefined;
   const dispatcher = options.dispatcher ?? new Agent({ connections: (connection.concurrency ?? 8) * 2 });
   const clientOptions: ClientOptions = {
     baseUrl,
     dispatcher,
-    auth: buildAuth(connection.auth, render, baseUrl, dispatcher, options.clock),
+    auth: buildAuth(connection.auth, render, baseUrl, dispatcher, {
+      clock: options.clock,
+      retry: options.retry === false ? false : retryOptions,
+      onEvent: options.onEvent,
+    }),
+    // Every connection header stays at baseUrl's origin (the client's `headers` rule).
     headers: Object.fromEntries(Object.entries(connection.headers ?? {}).map(([k, v]) => [k, render(v)])),
+    credentialHeaders: credentialHeaders(loaded.manifest),
     rateLimit: chooseRateLimit(connection.rateLimit, render),
-    retry:
-      options.retry === false
-        ? false
-        : retry && {
-            attempts: retry.attempts,
-            statuses: retry.statuses,
-            backoff: retry.backoff && {
-              initial: retry.backoff.initial ?? 500,
-              max: retry.backoff.max ?? 60_000,
-            },
-            maxWait: retry.maxWait,
-          },
+    retry: options.retry === false ? false : retryOptions,
     timeout: connection.timeout,
     concurrency: connection.concurrency,
     allowInsecure: connection.allowInsecure,
@@ -92,12 +104,39 @@ export function connect(loaded: LoadedManifest, options: ConnectOptions = {}): C
 const applies = (when: string | undefined, render: (t: string) => string) =>
   when === undefined || render(when) !== '';
 
+/**
+ * Header names that carry a credential (issue 8): a `request.headers` entry whose template reads a
+ * `secret` setting, and an apiKey sent in a header. The client drops them on another origin.
+ */
+function credentialHeaders(manifest: Manifest): string[] {
+  const secret = new Set(
+    Object.entries(manifest.config ?? {})
+      .filter(([, setting]) => setting.type === 'secret')
+      .map(([key]) => key),
+  );
+  const readsSecret = (template: string) =>
+    placeholders(template).some((expression) => {
+      const [root, key] = expression.split('.');
+      return root === 'config' && key !== undefined && secret.has(key);
+    });
+  const names = Object.values(manifest.resources).flatMap((resource) =>
+    Object.entries(resource.request.headers ?? {})
+      .filter(([, template]) => readsSecret(template))
+      .map(([name]) => name),
+  );
+  const auth = manifest.connection.auth;
+  for (const spec of Array.isArray(auth) ? auth : auth ? [auth] : []) {
+    if (spec.type === 'apiKey' && spec.in === 'header') names.push(spec.name);
+  }
+  return names;
+}
+
 function buildAuth(
   specs: AuthSpec | AuthSpec[] | undefined,
   render: (t: string) => string,
   baseUrl: string,
   dispatcher: Dispatcher,
-  clock?: Clock,
+  token: { clock?: Clock; retry: OAuth2Options['retry']; onEvent?: EventSink },
 ): Auth {
   const spec = (Array.isArray(specs) ? specs : specs ? [specs] : []).find((s) => applies(s.when, render));
   if (!spec) return noAuth();
@@ -122,7 +161,9 @@ function buildAuth(
           maxResponseSize: 1 << 20,
           redactor: new Redactor(),
         }),
-        clock: clock ?? systemClock,
+        clock: token.clock ?? systemClock,
+        retry: token.retry,
+        onEvent: token.onEvent,
       });
     },
   };

@@ -197,13 +197,15 @@ async function readAndReconcile(
 ): Promise<SyncSummary> {
   const { plan, client, mapper, store } = options;
   const byKind = new Map(plan.kinds.map((k) => [k.kind, k]));
+  // Every warning passes the client's redactor: a URL in it may carry a token (issue 8).
+  const warn = (message: string) => options.onWarning?.(client.redactor.text(message));
   const reader = createReader({
     kinds: byKind,
     client,
     consumers: selection.consumers,
     concurrency: options.chainConcurrency ?? 8,
     signal,
-    onWarning: options.onWarning && ((m) => options.onWarning?.(client.redactor.text(m))),
+    onWarning: warn,
   });
   const outcomes = new Map<string, KindOutcome>(
     plan.kinds.map((kp) => {
@@ -233,7 +235,7 @@ async function readAndReconcile(
           // Records beyond the cap exist: the kind is cut short, so it is partial.
           records = records.slice(0, kp.maxItems - summary.records);
           cutByMaxItems = `maxItems (${kp.maxItems}) reached`;
-          options.onWarning?.(`${kp.kind}: maxItems (${kp.maxItems}) reached; the rest is not read`);
+          warn(`${kp.kind}: maxItems (${kp.maxItems}) reached; the rest is not read`);
         }
         if (kp.incremental) trackCursor(cursors, { ...page, records }, kp.incremental.cursor);
         summary.records += records.length;

@@ -25,6 +25,8 @@ const state = {
   revoked: new Set<string>(),
   /** When set, the token endpoint answers this instead of a token. */
   failure: undefined as { status: number; body: string } | undefined,
+  /** Answers the token endpoint gives first, one per call, before `failure` or a token. */
+  queue: [] as Array<{ status: number; body: string; headers?: Record<string, string> }>,
 };
 
 let server: Server;
@@ -42,8 +44,14 @@ beforeAll(async () => {
           contentType: req.headers['content-type'],
           form,
         });
-        if (state.failure) {
-          res.writeHead(state.failure.status, { 'content-type': 'application/json' }).end(state.failure.body);
+        const answer: { status: number; body: string; headers?: Record<string, string> } | undefined =
+          state.queue.shift() ?? state.failure;
+        if (answer) {
+          const headers = {
+            'content-type': 'application/json',
+            ...answer.headers,
+          };
+          res.writeHead(answer.status, headers).end(answer.body);
           return;
         }
         state.issued++;
@@ -73,6 +81,7 @@ beforeEach(() => {
   state.rotate = false;
   state.revoked = new Set();
   state.failure = undefined;
+  state.queue = [];
 });
 
 // The project's own transport: the token endpoint is called exactly as the client would call it.
@@ -257,13 +266,72 @@ describe('oauth2Auth token endpoint failures', () => {
     const missing = (await failure(200, '{"token_type":"Bearer"}')) as Error;
     expect(isInletError(missing, 'E_AUTH')).toBe(true);
     expect(missing.message).toContain('without an access_token');
-    const html = (await failure(502, '<html>bad gateway</html>')) as Error;
+    const html = (await failure(200, '<html>login</html>')) as Error;
     expect(isInletError(html, 'E_AUTH')).toBe(true);
-    expect(html.message).toContain('502');
+    expect(html.message).toContain('not JSON');
+  });
+
+  it('a 401 invalid_client is an AuthenticationError after one request', async () => {
+    const error = (await failure(401, '{"error":"invalid_client"}')) as Error;
+    expect(isInletError(error, 'E_AUTH')).toBe(true);
+    expect(error.message).toContain('401 invalid_client');
+    expect(state.tokenCalls).toHaveLength(1);
+  });
+
+  it('a 503 then a token succeeds, waiting the Retry-After', async () => {
+    state.queue = [
+      { status: 503, body: '{"error":"temporarily_unavailable"}', headers: { 'retry-after': '7' } },
+    ];
+    const { get, clock } = setup();
+    expect(await get()).toBe(200);
+    expect(state.tokenCalls).toHaveLength(2);
+    expect(clock.sleeps).toEqual([7000]);
+  });
+
+  it('a 429 with Retry-After waits that long and then succeeds', async () => {
+    state.queue = [
+      { status: 429, body: '{}', headers: { 'retry-after': '30' } },
+      { status: 429, body: '{}', headers: { 'retry-after': '30' } },
+    ];
+    const { get, clock } = setup();
+    expect(await get()).toBe(200);
+    expect(state.tokenCalls).toHaveLength(3);
+    expect(clock.sleeps).toEqual([30_000, 30_000]);
+  });
+
+  it('502s without Retry-After are retried with bounded backoff, then E_SERVER (not E_AUTH) with no secret', async () => {
+    state.failure = { status: 502, body: `<html>bad gateway ${CLIENT_SECRET}</html>` };
+    const { get, clock } = setup({
+      retry: { attempts: 4, backoff: { initial: 1000, max: 60_000 } },
+      random: () => 1,
+    });
+    const error = (await get().catch((e: unknown) => e)) as Error & { body?: string };
+    expect(isInletError(error, 'E_SERVER')).toBe(true);
+    expect(error.message).toMatch(/^OAuth2 token request failed: server error: 502/);
+    expect(error.message).not.toContain('tenant=x');
+    expect(state.tokenCalls).toHaveLength(4);
+    expect(clock.sleeps).toEqual([1000, 2000, 4000]);
+    expect(`${error.message} ${error.body} ${JSON.stringify(error)}`).not.toContain(CLIENT_SECRET);
+    expect(state.apiCalls).toHaveLength(0);
+  });
+
+  it('a Retry-After longer than maxWait fails at once with E_RATE_LIMIT', async () => {
+    state.failure = { status: 429, body: '{}' };
+    state.queue = [{ status: 429, body: '{}', headers: { 'retry-after': '3600' } }];
+    const { get } = setup({ retry: { maxWait: 60_000 } });
+    expect(isInletError(await get().catch((e: unknown) => e), 'E_RATE_LIMIT')).toBe(true);
+    expect(state.tokenCalls).toHaveLength(1);
+  });
+
+  it('retry: false sends one token request', async () => {
+    state.failure = { status: 503, body: '{}' };
+    const { get } = setup({ retry: false });
+    expect(isInletError(await get().catch((e: unknown) => e), 'E_SERVER')).toBe(true);
+    expect(state.tokenCalls).toHaveLength(1);
   });
 
   it('a failed fetch is shared by concurrent callers and retried by the next request', async () => {
-    state.failure = { status: 500, body: '{"error":"server_error"}' };
+    state.failure = { status: 400, body: '{"error":"invalid_client"}' };
     const { get } = setup();
     const results = await Promise.allSettled(Array.from({ length: 5 }, get));
     expect(results.every((r) => r.status === 'rejected')).toBe(true);

@@ -1,7 +1,9 @@
-import { AuthenticationError } from '../../errors/errors.js';
-import type { Clock } from '../clock.js';
+import { AuthenticationError, type InletError } from '../../errors/errors.js';
+import type { Clock, Random } from '../clock.js';
 import { Redactor } from '../redact.js';
-import type { Handler, HttpResponse } from '../types.js';
+import { errorForResponse } from '../response.js';
+import { type RetryOptions, retryPolicy } from '../retry.js';
+import type { EventSink, Handler, HttpResponse } from '../types.js';
 import { type Auth, fingerprintOf, withHeader } from './auth.js';
 
 /** OAuth 2.0 client settings (manifest §3.1 `oauth2`) plus the injected transport and clock. */
@@ -21,6 +23,15 @@ export interface OAuth2Options {
   skewMs?: number;
   /** Called with the new refresh token when the server rotates it, so callers can persist it. */
   onRefreshToken?: (token: string) => void;
+  /**
+   * Retries of the token request on 408/425/429/5xx and network errors, with backoff and `Retry-After`
+   * (the API's own retry policy); `false` for a single try. @default the retry policy's defaults (6 tries)
+   */
+  retry?: RetryOptions | false;
+  /** Jitter source for the backoff. @default Math.random */
+  random?: Random;
+  /** Receives the `retry` events of the token request. */
+  onEvent?: EventSink;
 }
 
 interface Token {
@@ -29,7 +40,7 @@ interface Token {
   renewAt?: number;
 }
 
-const EXCERPT_CHARS = 1024;
+const EXCERPT_BYTES = 1024;
 const decoder = new TextDecoder();
 
 /**
@@ -41,7 +52,17 @@ const decoder = new TextDecoder();
  * const auth = oauth2Auth({ tokenUrl, clientId, clientSecret, grant: 'client_credentials', send: transport, clock: systemClock });
  */
 export function oauth2Auth(options: OAuth2Options): Auth {
-  const { clock, send, grant, scopes } = options;
+  const { clock, grant, scopes } = options;
+  // A token endpoint is an HTTP server like any other: a 503 or 429 is transient, not bad credentials.
+  const send =
+    options.retry === false
+      ? options.send
+      : retryPolicy({
+          ...options.retry,
+          clock,
+          random: options.random ?? Math.random,
+          onEvent: options.onEvent,
+        })(options.send);
   const skewMs = options.skewMs ?? 60_000;
   const tokenUrl = new URL(options.tokenUrl);
   const endpoint = `${tokenUrl.origin}${tokenUrl.pathname}`;
@@ -92,6 +113,8 @@ export function oauth2Auth(options: OAuth2Options): Auth {
         authorization: clientHeader,
       },
       body: form.toString(),
+      // Safe to repeat: a 429/5xx answer means no token was issued (RFC 6749 §5.2 errors are 400/401).
+      retry: true,
     });
     const fields = parseFields(res);
     const accessToken = fields?.access_token;
@@ -112,10 +135,21 @@ export function oauth2Auth(options: OAuth2Options): Auth {
     return token;
   }
 
-  function tokenError(res: HttpResponse, fields: Record<string, unknown> | undefined): AuthenticationError {
-    const excerpt = redactor.text(decoder.decode(res.body).slice(0, EXCERPT_CHARS));
+  function tokenError(res: HttpResponse, fields: Record<string, unknown> | undefined): InletError {
+    const ok = res.status >= 200 && res.status < 300;
+    if (!ok && res.status !== 400 && res.status !== 401) {
+      // Only 400/401 say the credentials are wrong; a 5xx is E_SERVER, a 429 E_RATE_LIMIT, a 404 a wrong tokenUrl.
+      const error = errorForResponse(
+        { ...res, request: { ...res.request, url: new URL(endpoint) } },
+        redactor,
+        clock.now(),
+      )!;
+      error.message = `OAuth2 token request failed: ${error.message}`;
+      return error;
+    }
+    const excerpt = redactor.excerpt(res.body, EXCERPT_BYTES);
     let reason: string;
-    if (res.status < 200 || res.status >= 300) {
+    if (!ok) {
       // RFC 6749 §5.2 error response: `error`, optional `error_description`.
       const code = typeof fields?.error === 'string' ? ` ${fields.error}` : '';
       const description =

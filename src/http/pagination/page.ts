@@ -66,7 +66,8 @@ export function withQuery(req: PageRequest, params: Record<string, string | numb
 
 /**
  * The next page's URL from a link or a body field: relative references resolve against the
- * page's URL (RFC 3986 §5); another origin is allowed (the auth layer drops credentials there).
+ * page's URL (RFC 3986 §5); another origin is allowed (the auth layer drops credentials there),
+ * but not a step down from https to plain http, which would send the request in clear text (issue 8).
  */
 export function resolveNextUrl(ref: string, page: Page): URL {
   let url: URL;
@@ -80,6 +81,12 @@ export function resolveNextUrl(ref: string, page: Page): URL {
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new PaginationError(`next page URL has unsupported scheme ${url.protocol}`, pageContext(page));
+  }
+  if (page.url.protocol === 'https:' && url.protocol === 'http:') {
+    throw new PaginationError(
+      `next page URL ${urlLocation(url)} is plain http after an https page: refused, the request would travel in clear text`,
+      pageContext(page),
+    );
   }
   return url;
 }
