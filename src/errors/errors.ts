@@ -17,7 +17,8 @@ export type ErrorCode =
   | 'E_NETWORK'
   | 'E_TIMEOUT'
   | 'E_RESPONSE'
-  | 'E_PAGINATION';
+  | 'E_PAGINATION'
+  | 'E_MAPPING';
 
 /** Where a failure happened; every field is already redacted. */
 export interface ErrorContext {
@@ -139,5 +140,11 @@ export class ResponseError extends InletError {
 export class PaginationError extends InletError {
   constructor(message: string, context?: ErrorContext) {
     super('E_PAGINATION', message, context);
+  }
+}
+/** A mapping program that ran past `mapping.timeout` or crashed jq; the message names the field. */
+export class MappingError extends InletError {
+  constructor(message: string, context?: ErrorContext) {
+    super('E_MAPPING', message, context);
   }
 }

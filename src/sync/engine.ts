@@ -12,15 +12,19 @@ type Json = Record<string, unknown>;
 
 /** The mapping layer as the engine needs it (src/mapping adapts to this). */
 export interface Mapper {
+  /** Rejects with `signal.reason` when it aborts, and with E_MAPPING past `mapping.timeout`. */
   mapPage(
     kind: string,
     records: Json[],
     bindings: { parent?: Json; vars?: Json },
+    options?: { signal?: AbortSignal },
   ): Promise<{ entities: Entity[]; skipped: number }>;
   /** Blueprints a kind's mapping names as literals, and whether any is computed per record. */
   blueprintsOf(kind: string): { literals: string[]; dynamic: boolean };
   deleteStaleEntities: boolean;
   deletionThreshold: number;
+  /** Ends the mapper's jq thread. */
+  close?(): Promise<void>;
 }
 
 /** The slice of the catalog the engine uses (the layer below, through a small interface). */
