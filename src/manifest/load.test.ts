@@ -138,21 +138,13 @@ describe('loadManifest: one-line errors with file, line and field path', () => {
       ONE.replace('" }', '", timeout: 0 }'),
       /:2: connection\.timeout: must be more than 0/,
     ],
-    [
-      'timeout "0s"',
-      ONE.replace('" }', '", timeout: 0s }'),
-      /:2: connection\.timeout: must be more than 0/,
-    ],
+    ['timeout "0s"', ONE.replace('" }', '", timeout: 0s }'), /:2: connection\.timeout: must be more than 0/],
     [
       'timeout above 1h',
       ONE.replace('" }', '", timeout: 2h }'),
       /:2: connection\.timeout: must be at most 1h \(got 2h\)/,
     ],
-    [
-      'deadline 0',
-      ONE.replace('" }', '", deadline: 0ms }'),
-      /:2: connection\.deadline: must be more than 0/,
-    ],
+    ['deadline 0', ONE.replace('" }', '", deadline: 0ms }'), /:2: connection\.deadline: must be more than 0/],
     [
       'maxWait above 30 days',
       ONE.replace('" }', '", retry: { maxWait: 31d } }'),

@@ -103,7 +103,17 @@ export async function checkJq(program: string, field: string, names: readonly st
   const jq = await jqHandle();
   // `if false` compiles the branch (undefined names are compile errors) but never evaluates it.
   const probe = wrapProgram(`if false then (${program}\n) else null end`, names);
-  const result = runWrapped(jq, probe, null, {});
+  let result: ReturnType<typeof runWrapped>;
+  try {
+    result = runWrapped(jq, probe, null, {});
+  } catch (error) {
+    // jq folds constants while compiling: `"abcd" * 1e9` exhausts jq-wasm's heap (`Aborted()`).
+    handle = undefined;
+    const message = String((error as Error).message).replace(/\. Build with .*$/, '');
+    throw new ConfigError(
+      `${field}: jq: jq-wasm stopped while compiling: ${message} in ${JSON.stringify(program)}`,
+    );
+  }
   if (!result.ok) {
     throw new ConfigError(`${field}: jq: ${result.message} in ${JSON.stringify(program)}`);
   }
