@@ -57,6 +57,15 @@ describe('loadManifest: a full manifest', () => {
     expect(loaded.settings.secrets).toEqual(['tok-secret']);
   });
 
+  it('reads connection.deadline and mapping.timeout as milliseconds', async () => {
+    const dir = await writeManifest(
+      `${ONE.replace('" }', '", deadline: 2m }')}mapping:\n  timeout: 5s\n  resources: []\n`,
+    );
+    const { manifest } = await loadManifest(join(dir, 'inlet.yaml'));
+    expect(manifest.connection.deadline).toBe(120_000);
+    expect(manifest.mapping?.timeout).toBe(5000);
+  });
+
   it('prefers the mapping in inlet.yaml over mapping.yml', async () => {
     const dir = await writeManifest(
       `${ONE}mapping:\n  resources:\n    - kind: item\n      port: { entity: { mappings: { identifier: .id, blueprint: '"b"' } } }\n`,

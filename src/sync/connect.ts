@@ -54,6 +54,7 @@ export function connect(loaded: LoadedManifest, options: ConnectOptions = {}): C
             maxWait: retry.maxWait,
           },
     timeout: connection.timeout,
+    deadline: connection.deadline,
     concurrency: connection.concurrency,
     allowInsecure: connection.allowInsecure,
     logger: options.logger,
