@@ -99,17 +99,15 @@ export function createTransport(options: TransportOptions): Handler {
     }
     const encoding = headers['content-encoding'];
     if (encoding !== undefined && body.length > 0) {
-      body = await decoded(body, encoding, maxResponseSize, () =>
-        tooLarge(req, where(), res.statusCode, maxResponseSize, redactor, 'decoded '),
-      ).catch((error: unknown) => {
-        throw isInletError(error)
-          ? error
-          : new ResponseError(`${(error as Error).message} (${where()})`, {
+      body = await decoded(body, encoding, maxResponseSize, (failure) =>
+        failure.tooLarge
+          ? tooLarge(req, where(), res.statusCode, maxResponseSize, redactor, 'decoded ')
+          : new ResponseError(`${failure.message} (${where()})`, {
               method: req.method,
               url: redactor.url(req.url),
               status: res.statusCode,
-            });
-      });
+            }),
+      );
       // The body is now what the headers would describe without the coding (as fetch() gives it).
       delete headers['content-encoding'];
       delete headers['content-length'];
@@ -140,17 +138,17 @@ function readBody(stream: Readable, limit: number, overflow: () => Error): Promi
   });
 }
 
+/** decodeBody, with a DecodeFailure turned into the caller's error. */
 async function decoded(
   body: Uint8Array,
   encoding: string,
   limit: number,
-  overflow: () => Error,
+  fail: (failure: DecodeFailure) => Error,
 ): Promise<Uint8Array> {
   try {
     return await decodeBody(body, encoding, limit);
   } catch (error) {
-    if (error instanceof DecodeFailure && error.tooLarge) throw overflow();
-    throw error;
+    throw error instanceof DecodeFailure ? fail(error) : error;
   }
 }
 
