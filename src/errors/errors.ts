@@ -19,7 +19,8 @@ export type ErrorCode =
   | 'E_RESPONSE'
   | 'E_PAGINATION'
   | 'E_CATALOG'
-  | 'E_BUSY';
+  | 'E_BUSY'
+  | 'E_MAPPING';
 
 /** Where a failure happened; every field is already redacted. */
 export interface ErrorContext {
@@ -187,5 +188,11 @@ export class BusyError extends InletError {
 export class CatalogError extends InletError {
   constructor(message: string, context?: ErrorContext) {
     super('E_CATALOG', message, context);
+  }
+}
+/** A mapping program that ran past `mapping.timeout` or crashed jq; the message names the field. */
+export class MappingError extends InletError {
+  constructor(message: string, context?: ErrorContext) {
+    super('E_MAPPING', message, context);
   }
 }

@@ -92,6 +92,8 @@ export interface ClientOptions {
     | false;
   /** Per request: wait for headers, and for each gap in the body. @default 30s */
   timeout?: Duration;
+  /** Per response: from sending the request to the body's last byte, however slowly it trickles. @default 5m */
+  deadline?: Duration;
   /** Requests in flight for this client. @default 8 */
   concurrency?: number;
   /** @default 50 MiB */
@@ -194,6 +196,7 @@ export function createClient(options: ClientOptions): Client {
   const transport = createTransport({
     dispatcher,
     timeout: parseDuration(options.timeout ?? '30s', 'timeout'),
+    deadline: parseDuration(options.deadline ?? '5m', 'deadline'),
     maxResponseSize: options.maxResponseSize ?? DEFAULT_MAX_RESPONSE,
     redactor,
   });

@@ -24,3 +24,29 @@ export function formatDuration(ms: number): string {
   const rest = s % 60;
   return [h ? `${h}h` : '', m ? `${m}m` : '', rest && !h ? `${rest}s` : ''].filter(Boolean).join(' ') || '0s';
 }
+
+/** Largest time limit accepted (`timeout`, `deadline`, `mapping.timeout`): 1 h; 0 would mean none. */
+export const MAX_TIME_LIMIT = 3_600_000;
+/** Largest wait or window accepted (`retry.maxWait`, `retry.backoff`, `rateLimit.per`): 30 days. */
+export const MAX_WAIT = 30 * 86_400_000;
+
+/**
+ * Why `ms` is out of bounds for its kind of duration, or undefined when it is fine: a time limit
+ * must be above 0 and at most 1 h, a wait at most 30 days (a longer one is almost surely a unit
+ * mistake, and setTimeout cannot hold it in one timer anyway).
+ * @example durationProblem(0, 'limit') // 'must be more than 0 (a time limit of 0 would never end)'
+ */
+export function durationProblem(ms: number, kind: 'limit' | 'wait'): string | undefined {
+  if (kind === 'limit' && ms <= 0) return 'must be more than 0 (a time limit of 0 would never end)';
+  const max = kind === 'limit' ? MAX_TIME_LIMIT : MAX_WAIT;
+  if (ms > max) return `must be at most ${kind === 'limit' ? '1h' : '30d'} (got ${formatDuration(ms)})`;
+  return undefined;
+}
+
+/** parseDuration, then durationProblem as a ConfigError naming `field`. */
+export function parseBoundedDuration(value: string | number, field: string, kind: 'limit' | 'wait'): number {
+  const ms = parseDuration(value, field);
+  const problem = durationProblem(ms, kind);
+  if (problem) throw new ConfigError(`${field}: ${problem}`);
+  return ms;
+}

@@ -66,7 +66,8 @@ export function decodeJson(res: HttpResponse, redactor: Redactor): unknown {
   const body = res.body;
   const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
   try {
-    return JSON.parse(text);
+    // JSON.parse refuses a UTF-8 byte order mark, which RFC 8259 §8.1 lets parsers ignore.
+    return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (cause) {
     const context = responseContext(res, redactor);
     const type = res.headers['content-type'] ?? 'no content-type';

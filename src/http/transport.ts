@@ -1,6 +1,16 @@
 import type { Readable } from 'node:stream';
 import { type Dispatcher, request } from 'undici';
-import { ClientError, NetworkError, ResponseError, TimeoutError } from '../errors/errors.js';
+import {
+  ClientError,
+  ConfigError,
+  isInletError,
+  NetworkError,
+  ResponseError,
+  TimeoutError,
+} from '../errors/errors.js';
+import { ACCEPT_ENCODING, DecodeFailure, decodeBody } from './content-encoding.js';
+import { DeadlineSweeper } from './deadline.js';
+import { durationProblem, formatDuration } from './duration.js';
 import type { Redactor } from './redact.js';
 import type { Handler, HttpRequest } from './types.js';
 
@@ -9,35 +19,55 @@ export interface TransportOptions {
   dispatcher: Dispatcher;
   /** Longest wait for the response headers, and for each gap in the body, in ms. */
   timeout: number;
-  /** Largest body accepted, enforced while streaming. */
+  /** Longest a whole response may take, from sending to the body's last byte, in ms. @default 300000 */
+  deadline?: number;
+  /** Largest body accepted, enforced while streaming, and again on the decoded (gzip, br) body. */
   maxResponseSize: number;
   redactor: Redactor;
 }
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
 
+const DEFAULT_DEADLINE = 300_000;
+
 /**
- * The innermost handler: one undici `request()`, body buffered under the size limit.
- * Uses undici's own header/body timers rather than an AbortSignal per request, which
- * would cost a timer allocation on every call (see bench/http-overhead).
+ * The innermost handler: one undici `request()`, body buffered under the size limit and decoded
+ * (gzip, deflate, br). Uses undici's own header/body timers and one sweeping interval for the
+ * deadline rather than an AbortSignal per request, which would cost a timer allocation on every
+ * call (see bench/http-overhead).
  */
 export function createTransport(options: TransportOptions): Handler {
   const { dispatcher, timeout, maxResponseSize, redactor } = options;
+  const deadline = options.deadline ?? DEFAULT_DEADLINE;
+  for (const [field, ms] of [
+    ['timeout', timeout],
+    ['deadline', deadline],
+  ] as const) {
+    // undici reads 0 as "no timeout": a hang, not a limit.
+    const problem = durationProblem(ms, 'limit');
+    if (problem) throw new ConfigError(`${field}: ${problem}`);
+  }
+  const sweeper = new DeadlineSweeper(deadline);
+  const headersTimeout = Math.min(timeout, deadline);
   return async (req: HttpRequest) => {
     const where = () => `${req.method} ${redactor.url(req.url)}`;
+    const started = Date.now();
     let res: Dispatcher.ResponseData;
     try {
       res = await request(req.url, {
         method: req.method as Dispatcher.HttpMethod,
-        headers: req.headers,
+        headers:
+          req.headers['accept-encoding'] === undefined
+            ? { ...req.headers, 'accept-encoding': ACCEPT_ENCODING }
+            : req.headers,
         body: req.body,
         dispatcher,
         signal: req.signal,
-        headersTimeout: timeout,
+        headersTimeout,
         bodyTimeout: timeout,
       });
     } catch (error) {
-      throw transportError(error, req, where(), timeout, redactor);
+      throw transportError(error, req, where(), headersTimeout, redactor);
     }
 
     const declared = Number(res.headers['content-length']);
@@ -45,19 +75,49 @@ export function createTransport(options: TransportOptions): Handler {
       res.body.destroy();
       throw tooLarge(req, where(), res.statusCode, maxResponseSize, redactor);
     }
-    let body: Buffer;
+    let body: Uint8Array;
+    const unwatch = sweeper.watch(
+      started,
+      res.body,
+      () =>
+        new TimeoutError(
+          `response not complete within the ${formatDuration(deadline)} deadline (${where()})`,
+          {
+            method: req.method,
+            url: redactor.url(req.url),
+            status: res.statusCode,
+          },
+        ),
+    );
     try {
       body = await readBody(res.body, maxResponseSize, () =>
         tooLarge(req, where(), res.statusCode, maxResponseSize, redactor),
       );
     } catch (error) {
-      if (error instanceof ResponseError) throw error;
+      if (isInletError(error)) throw error;
       throw transportError(error, req, where(), timeout, redactor);
+    } finally {
+      unwatch();
     }
 
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(res.headers)) {
       if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    const encoding = headers['content-encoding'];
+    if (encoding !== undefined && body.length > 0) {
+      body = await decoded(body, encoding, maxResponseSize, (failure) =>
+        failure.tooLarge
+          ? tooLarge(req, where(), res.statusCode, maxResponseSize, redactor, 'decoded ')
+          : new ResponseError(`${failure.message} (${where()})`, {
+              method: req.method,
+              url: redactor.url(req.url),
+              status: res.statusCode,
+            }),
+      );
+      // The body is now what the headers would describe without the coding (as fetch() gives it).
+      delete headers['content-encoding'];
+      delete headers['content-length'];
     }
     return { status: res.statusCode, headers, body, request: req };
   };
@@ -85,8 +145,29 @@ function readBody(stream: Readable, limit: number, overflow: () => Error): Promi
   });
 }
 
-function tooLarge(req: HttpRequest, where: string, status: number, limit: number, redactor: Redactor) {
-  return new ResponseError(`response body larger than the ${formatBytes(limit)} limit (${where})`, {
+/** decodeBody, with a DecodeFailure turned into the caller's error. */
+async function decoded(
+  body: Uint8Array,
+  encoding: string,
+  limit: number,
+  fail: (failure: DecodeFailure) => Error,
+): Promise<Uint8Array> {
+  try {
+    return await decodeBody(body, encoding, limit);
+  } catch (error) {
+    throw error instanceof DecodeFailure ? fail(error) : error;
+  }
+}
+
+function tooLarge(
+  req: HttpRequest,
+  where: string,
+  status: number,
+  limit: number,
+  redactor: Redactor,
+  what = '',
+) {
+  return new ResponseError(`${what}response body larger than the ${formatBytes(limit)} limit (${where})`, {
     method: req.method,
     url: redactor.url(req.url),
     status,

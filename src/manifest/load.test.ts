@@ -61,6 +61,15 @@ describe('loadManifest: a full manifest', () => {
     expect(loaded.settings.secrets).toEqual(['tok-secret']);
   });
 
+  it('reads connection.deadline and mapping.timeout as milliseconds', async () => {
+    const dir = await writeManifest(
+      `${ONE.replace('" }', '", deadline: 2m }')}mapping:\n  timeout: 5s\n  resources: []\n`,
+    );
+    const { manifest } = await loadManifest(join(dir, 'inlet.yaml'));
+    expect(manifest.connection.deadline).toBe(120_000);
+    expect(manifest.mapping?.timeout).toBe(5000);
+  });
+
   it('prefers the mapping in inlet.yaml over mapping.yml', async () => {
     const dir = await writeManifest(
       `${ONE}mapping:\n  resources:\n    - kind: item\n      port: { entity: { mappings: { identifier: .id, blueprint: '"b"' } } }\n`,
@@ -136,6 +145,38 @@ describe('loadManifest: one-line errors with file, line and field path', () => {
       'bad duration',
       ONE.replace('" }', '", timeout: 30 secs }'),
       /:2: connection\.timeout: "30 secs" is not a duration/,
+    ],
+    [
+      'timeout 0 (undici would wait forever)',
+      ONE.replace('" }', '", timeout: 0 }'),
+      /:2: connection\.timeout: must be more than 0/,
+    ],
+    ['timeout "0s"', ONE.replace('" }', '", timeout: 0s }'), /:2: connection\.timeout: must be more than 0/],
+    [
+      'timeout above 1h',
+      ONE.replace('" }', '", timeout: 2h }'),
+      /:2: connection\.timeout: must be at most 1h \(got 2h\)/,
+    ],
+    ['deadline 0', ONE.replace('" }', '", deadline: 0ms }'), /:2: connection\.deadline: must be more than 0/],
+    [
+      'maxWait above 30 days',
+      ONE.replace('" }', '", retry: { maxWait: 31d } }'),
+      /:2: connection\.retry\.maxWait: must be at most 30d/,
+    ],
+    [
+      'backoff above 30 days',
+      ONE.replace('" }', '", retry: { backoff: { max: 40d } } }'),
+      /:2: connection\.retry\.backoff\.max: must be at most 30d/,
+    ],
+    [
+      'rateLimit window above 30 days',
+      ONE.replace('" }', '", rateLimit: { requests: 1, per: 100000000000 } }'),
+      /:2: connection\.rateLimit\.per: must be at most 30d/,
+    ],
+    [
+      'mapping.timeout 0',
+      `${ONE}mapping:\n  timeout: 0\n  resources: []\n`,
+      /:7: mapping\.timeout: must be more than 0/,
     ],
     [
       'negative concurrency',

@@ -3,7 +3,7 @@
  * TypeScript types and the published JSON Schema. Objects are strict: an unknown key is an error.
  */
 import { z } from 'zod';
-import { parseDuration } from '../http/duration.js';
+import { durationProblem, parseDuration } from '../http/duration.js';
 
 const DURATION = /^\s*\d+(?:\.\d+)?\s*(ms|s|m|h|d)?\s*$/;
 
@@ -13,6 +13,16 @@ const notDuration = (iss: { input?: unknown }): string =>
 const duration = z
   .union([z.number().nonnegative(), z.string().regex(DURATION, { error: notDuration })])
   .transform((value) => parseDuration(value));
+/** A duration bounded as durationProblem says (README, "Durations"). */
+const bounded = (kind: 'limit' | 'wait') =>
+  duration.check((ctx) => {
+    const problem = durationProblem(ctx.value, kind);
+    if (problem) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value });
+  });
+/** A time limit: above 0, at most 1 h. */
+const timeLimit = bounded('limit');
+/** A wait or a window: at most 30 days. */
+const wait = bounded('wait');
 
 const name = z
   .string()
@@ -72,7 +82,7 @@ const auth = z.discriminatedUnion('type', [
 
 const rateLimitEntry = z.strictObject({
   requests: z.number().int().positive().optional(),
-  per: duration.optional(),
+  per: wait.optional(),
   headers: z.strictObject({ remaining: z.string().min(1), reset: z.string().min(1) }).optional(),
   /** Keep `requests`/`per` as a ceiling even while the server reports a larger quota. */
   strict: z.boolean().optional(),
@@ -84,8 +94,8 @@ const rateLimitEntry = z.strictObject({
 const retry = z.strictObject({
   attempts: z.number().int().min(1).optional(),
   statuses: z.array(z.number().int().min(100).max(599)).optional(),
-  backoff: z.strictObject({ initial: duration.optional(), max: duration.optional() }).optional(),
-  maxWait: duration.optional(),
+  backoff: z.strictObject({ initial: wait.optional(), max: wait.optional() }).optional(),
+  maxWait: wait.optional(),
 });
 
 const connection = z.strictObject({
@@ -93,7 +103,10 @@ const connection = z.strictObject({
   headers: stringMap.optional(),
   /** One auth, or a list whose first entry with a non-empty `when` applies (e.g. OAuth, else Basic). */
   auth: z.union([auth, z.array(auth).min(1)]).optional(),
-  timeout: duration.optional(),
+  /** Per request: the wait for the headers, and for each gap in the body. @default 30s */
+  timeout: timeLimit.optional(),
+  /** Per response: from sending the request to the body's last byte, however it trickles. @default 5m */
+  deadline: timeLimit.optional(),
   concurrency: z.number().int().positive().optional(),
   rateLimit: z.union([rateLimitEntry, z.array(rateLimitEntry).min(1)]).optional(),
   retry: retry.optional(),
@@ -181,6 +194,8 @@ const mappingResource = z.strictObject({
 
 /** `mapping` in inlet.yaml or the integration's own `mapping.yml` (port-app-config shape, §6). */
 export const mappingSchema = z.strictObject({
+  /** Longest one page's jq run may take; past it the kind fails with E_MAPPING. @default 30s */
+  timeout: timeLimit.optional(),
   deleteStaleEntities: z.boolean().optional(),
   deletionThreshold: z.number().min(0).max(1).optional(),
   resources: z.array(mappingResource),

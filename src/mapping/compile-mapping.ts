@@ -3,6 +3,7 @@
  * every jq program is checked once here, and each resources entry gets one page program.
  */
 import { ConfigError } from '../errors/errors.js';
+import { parseBoundedDuration } from '../http/duration.js';
 import { compileFast, type FastFn } from './fast-path.js';
 import { checkJq, varNames, wrapProgram } from './jq.js';
 import { buildPageProgram, fieldPrograms } from './page-program.js';
@@ -49,6 +50,8 @@ export interface CompiledMapping {
   deleteStaleEntities: boolean;
   /** Refuse to delete more than this share of a blueprint. @default 0.9 */
   deletionThreshold: number;
+  /** Longest one page's jq run may take, in ms; past it mapPage fails with E_MAPPING. @default 30000 */
+  timeout: number;
   entries: readonly CompiledEntry[];
 }
 
@@ -70,7 +73,7 @@ function isObj(v: unknown): v is Obj {
 }
 
 const KEYS = {
-  top: ['deleteStaleEntities', 'deletionThreshold', 'resources'],
+  top: ['deleteStaleEntities', 'deletionThreshold', 'timeout', 'resources'],
   resource: ['kind', 'selector', 'port'],
   selector: ['query'],
   port: ['itemsToParse', 'entity'],
@@ -134,6 +137,11 @@ export async function compileMapping(
   if (typeof deletionThreshold !== 'number' || !(deletionThreshold >= 0 && deletionThreshold <= 1)) {
     throw bad('deletionThreshold', `must be a number from 0 to 1`);
   }
+  const rawTimeout = top.timeout ?? '30s';
+  if (typeof rawTimeout !== 'string' && typeof rawTimeout !== 'number') {
+    throw new ConfigError(`${at('timeout')}: must be a duration such as 30s`);
+  }
+  const timeout = parseBoundedDuration(rawTimeout, at('timeout'), 'limit');
   const resources = top.resources ?? [];
   if (!Array.isArray(resources)) throw bad('resources', `must be a list`);
 
@@ -202,7 +210,7 @@ export async function compileMapping(
   }
   const warnings =
     parts.length > 0 ? [`${options.file ?? 'mapping'}: ignoring ${parts.join('; ignoring ')}`] : [];
-  return { mapping: { deleteStaleEntities, deletionThreshold, entries }, warnings };
+  return { mapping: { deleteStaleEntities, deletionThreshold, timeout, entries }, warnings };
 }
 
 function compileFastEntry(p: EntryPrograms): FastEntry | null {

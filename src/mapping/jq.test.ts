@@ -67,3 +67,13 @@ describe('compileJq', () => {
     await expect(p.run(null)).rejects.toMatchObject({ code: 'E_RESPONSE' });
   });
 });
+
+describe('checkJq on a program that exhausts jq-wasm while compiling', () => {
+  it('is a ConfigError naming the field, and jq keeps working', async () => {
+    // jq folds `"abcd" * 1e8` (400 MB) at compile time; jq-wasm's heap is 256 MiB.
+    expect(await configError(compileJq('"abcd" * 100000000', 'mapping.x'))).toMatch(
+      /^mapping\.x: jq: jq-wasm stopped while compiling: Aborted\(\)/,
+    );
+    expect(await (await compileJq('.a', 'f')).run({ a: 1 })).toEqual([1]);
+  });
+});

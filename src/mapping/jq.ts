@@ -51,19 +51,32 @@ export function wrapProgram(body: string, names: readonly string[]): string {
   return `def env: {}; {} as $ENV | ${binds}.d | (${body}\n)`;
 }
 
-/** Runs a wrapped program; returns the outputs or the jq error text (exit ≠ 0, e.g. halt_error). */
+/** The input a wrapped program reads (see wrapProgram), as JSON text. */
+export function jqInput(data: unknown, vars: Record<string, unknown>): string {
+  return JSON.stringify({ v: vars, d: data === undefined ? null : data });
+}
+
+/** jq's `-c` output as values, or the jq error text (exit ≠ 0, e.g. halt_error). */
+export function jqOutcome(run: {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}): { ok: true; outputs: unknown[] } | { ok: false; exitCode: number; message: string } {
+  const { stdout, stderr, exitCode } = run;
+  if (exitCode !== 0) return { ok: false, exitCode, message: errorMessage(stderr) };
+  // -c prints one JSON value per line; strings with newlines are escaped, so lines split values.
+  const outputs = stdout === '' ? [] : stdout.split('\n').map((line) => JSON.parse(line) as unknown);
+  return { ok: true, outputs };
+}
+
+/** Runs a wrapped program on this thread; returns the outputs or the jq error text. */
 export function runWrapped(
   jq: Jq,
   program: string,
   data: unknown,
   vars: Record<string, unknown>,
-): { ok: true; outputs: unknown[] } | { ok: false; exitCode: number; message: string } {
-  const input = JSON.stringify({ v: vars, d: data === undefined ? null : data });
-  const { stdout, stderr, exitCode } = jq.raw(input, program, ['-c']);
-  if (exitCode !== 0) return { ok: false, exitCode, message: errorMessage(stderr) };
-  // -c prints one JSON value per line; strings with newlines are escaped, so lines split values.
-  const outputs = stdout === '' ? [] : stdout.split('\n').map((line) => JSON.parse(line) as unknown);
-  return { ok: true, outputs };
+): ReturnType<typeof jqOutcome> {
+  return jqOutcome(jq.raw(jqInput(data, vars), program, ['-c']));
 }
 
 /** jq's stderr without the `jq: error:` prefix, the location suffix and the caret excerpt. */
@@ -95,7 +108,17 @@ export async function checkJq(
   const jq = await jqHandle();
   // `if false` compiles the branch (undefined names are compile errors) but never evaluates it.
   const probe = wrapProgram(`if false then (${program}\n) else null end`, names);
-  const result = runWrapped(jq, probe, null, {});
+  let result: ReturnType<typeof runWrapped>;
+  try {
+    result = runWrapped(jq, probe, null, {});
+  } catch (error) {
+    // jq folds constants while compiling: `"abcd" * 1e9` exhausts jq-wasm's heap (`Aborted()`).
+    handle = undefined;
+    const message = String((error as Error).message).replace(/\. Build with .*$/, '');
+    throw new ConfigError(
+      `${field}: jq: jq-wasm stopped while compiling: ${message} in ${JSON.stringify(program)}`,
+    );
+  }
   if (!result.ok) {
     const message = `jq: ${result.message} in ${JSON.stringify(program)}`;
     throw ConfigError.of([{ file, path: field, code: 'jq', message }]);

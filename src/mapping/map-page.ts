@@ -1,12 +1,16 @@
 /**
  * Maps a page of records to catalog entities (manifest contract §6): one jq call per slice of the
  * page per resources entry, for the fields the JS fast path cannot evaluate (none when every program
- * of the entry is a path, a literal or a simple conditional; then jq is not called).
+ * of the entry is a path, a literal or a simple conditional; then jq is not called). jq runs on a
+ * worker thread (jq-worker.ts) under `mapping.timeout`; the JS fast path has no loops or recursion
+ * (fast-path.ts), so it stays on this thread.
  */
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { ResponseError } from '../errors/errors.js';
 import type { CompiledEntry, CompiledMapping, FastEntry } from './compile-mapping.js';
-import { jqHandle, runWrapped, wrapProgram } from './jq.js';
+import { jqInput, jqOutcome, wrapProgram } from './jq.js';
+import { JqRunner } from './jq-worker.js';
+import { type InJq, type RunContext, runGuarded } from './mapping-failure.js';
 import { buildPageProgram, fieldPrograms } from './page-program.js';
 
 /** A catalog entity as Port describes it. */
@@ -33,16 +37,25 @@ export interface MapResult {
   filtered: number;
 }
 
+export interface MapPageOptions {
+  /** Ends the page's jq run at once (the worker thread is replaced); rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** The jq thread to use. @default one shared by the process, idle threads never keep it alive */
+  runner?: JqRunner;
+}
+
 /**
- * Records per jq call. jq-wasm is synchronous, so a call blocks the event loop for its whole
- * duration; slicing with a yield in between bounds that to ~10 ms per slice. Chosen over a
- * worker pool, which would structured-clone each page to another thread, hold one ~1 MB wasm
- * instance per worker and gain nothing for the common 100-record page.
+ * Records per jq call: the JSON text of a slice is copied to the jq thread and its output back, and
+ * the fast path's JS runs between slices with a yield, so a huge page never holds the loop long.
  */
 const SLICE = 500;
 
+let sharedRunner: JqRunner | undefined;
+
 /**
- * Maps `records` of `kind` with every resources entry for that kind, in order.
+ * Maps `records` of `kind` with every resources entry for that kind, in order. A jq run longer than
+ * `mapping.timeout`, or one that crashes jq-wasm (`Aborted()`, e.g. out of memory), rejects with a
+ * MappingError (`E_MAPPING`) naming the field.
  * @example
  * const { entities } = await mapPage(mapping, 'repository', page, { vars: { org: 'acme' } });
  */
@@ -51,8 +64,15 @@ export async function mapPage(
   kind: string,
   records: readonly object[],
   bindings: MapBindings = {},
+  options: MapPageOptions = {},
 ): Promise<MapResult> {
   const result: MapResult = { entities: [], skipped: 0, filtered: 0 };
+  sharedRunner ??= options.runner ? undefined : new JqRunner();
+  const ctx: RunContext = {
+    runner: options.runner ?? (sharedRunner as JqRunner),
+    timeout: mapping.timeout,
+    signal: options.signal,
+  };
   for (const entry of mapping.entries) {
     if (entry.kind !== kind) continue;
     const vars: Record<string, unknown> = {};
@@ -61,8 +81,8 @@ export async function mapPage(
     for (let start = 0; start < records.length; start += SLICE) {
       if (start > 0) await yieldToLoop();
       const slice = records.slice(start, start + SLICE);
-      if (entry.fast) await mapHybrid(entry, entry.fast, slice, vars, result);
-      else await mapJq(entry, slice, vars, result);
+      if (entry.fast) await mapHybrid(entry, entry.fast, slice, vars, result, ctx);
+      else await mapJq(entry, slice, vars, result, ctx);
     }
   }
   return result;
@@ -106,15 +126,19 @@ function collect(
   });
 }
 
-/** Runs a page program on `slice`; its rows (see page-program.ts). */
+/**
+ * Runs a page program on `slice` on the jq thread; its rows (see page-program.ts). `inJq` says which
+ * of the entry's programs it contains, to name the one at fault when the run fails.
+ */
 async function runPage(
   entry: CompiledEntry,
   program: string,
   slice: readonly object[],
   vars: Record<string, unknown>,
+  ctx: RunContext,
+  inJq: InJq,
 ): Promise<unknown[]> {
-  const jq = await jqHandle();
-  const run = runWrapped(jq, program, slice, vars);
+  const run = jqOutcome(await runGuarded(entry, program, jqInput(slice, vars), ctx, inJq));
   // Every field is wrapped in try, so only halt/halt_error (or a crash) can end here.
   if (!run.ok) throw new ResponseError(`${entry.path}: jq: ${run.message}`, { kind: entry.kind });
   const [rows] = run.outputs;
@@ -127,8 +151,10 @@ async function mapJq(
   slice: readonly object[],
   vars: Record<string, unknown>,
   result: MapResult,
+  ctx: RunContext,
 ): Promise<void> {
-  const rows = await runPage(entry, entry.pageProgram, slice, vars);
+  const all = { selector: true, fields: fieldPrograms(entry.programs).map(() => true) };
+  const rows = await runPage(entry, entry.pageProgram, slice, vars, ctx, all);
   const props = entry.programs.properties.map(([k]) => k);
   const rels = entry.programs.relations.map(([k]) => k);
   for (const row of rows) {
@@ -155,6 +181,7 @@ async function mapHybrid(
   slice: readonly object[],
   vars: Record<string, unknown>,
   result: MapResult,
+  ctx: RunContext,
 ): Promise<void> {
   const props = entry.programs.properties.map(([k]) => k);
   const rels = entry.programs.relations.map(([k]) => k);
@@ -173,7 +200,8 @@ async function mapHybrid(
       itemsToParse: entry.programs.itemsToParse,
       fields: jqFields,
     });
-    rows = await runPage(entry, wrapProgram(body, entry.vars), records, vars);
+    const inJq = { selector: !selector, fields: fields.map((f) => f === null) };
+    rows = await runPage(entry, wrapProgram(body, entry.vars), records, vars, ctx, inJq);
   }
   let next = 0;
   const one = (record: unknown) => {

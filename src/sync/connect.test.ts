@@ -9,8 +9,8 @@ import { type BudgetStore, memoryBudgetStore } from '../http/budget-store.js';
 import { loadManifest } from '../manifest/load.js';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
 import { VirtualClock } from '../testing/virtual-clock.js';
-import { connect } from './connect.js';
 import { compilePlan } from './compile-plan.js';
+import { connect } from './connect.js';
 import { planData } from './plan-data.js';
 
 let dir: string;

@@ -80,6 +80,7 @@ export function connect(loaded: LoadedManifest, options: ConnectOptions = {}): C
     rateLimit: chooseRateLimit(connection.rateLimit, render),
     retry: options.retry === false ? false : retryOptions,
     timeout: connection.timeout,
+    deadline: connection.deadline,
     concurrency: connection.concurrency,
     allowInsecure: connection.allowInsecure,
     logger: options.logger,

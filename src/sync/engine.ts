@@ -15,10 +15,12 @@ type Json = Record<string, unknown>;
 
 /** The mapping layer as the engine needs it (src/mapping adapts to this). */
 export interface Mapper {
+  /** Rejects with `signal.reason` when it aborts, and with E_MAPPING past `mapping.timeout`. */
   mapPage(
     kind: string,
     records: Json[],
     bindings: { parent?: Json; vars?: Json },
+    options?: { signal?: AbortSignal },
   ): Promise<{ entities: Entity[]; skipped: number }>;
   /** Blueprints a kind's mapping names as literals, and whether any is computed per record. */
   blueprintsOf(kind: string): { literals: string[]; dynamic: boolean };
@@ -26,6 +28,8 @@ export interface Mapper {
   maps(kind: string): boolean;
   deleteStaleEntities: boolean;
   deletionThreshold: number;
+  /** Ends the mapper's jq thread. */
+  close?(): Promise<void>;
 }
 
 /** The slice of the catalog the engine uses (the layer below, through a small interface). */
@@ -239,10 +243,13 @@ async function readAndReconcile(
         }
         if (kp.incremental) trackCursor(cursors, { ...page, records }, kp.incremental.cursor);
         summary.records += records.length;
-        const { entities, skipped } = await mapper.mapPage(kp.kind, records, {
-          parent: page.parent,
-          vars: page.vars,
-        });
+        // The signal ends a page whose jq never finishes (Ctrl-C within a moment, not mapping.timeout).
+        const { entities, skipped } = await mapper.mapPage(
+          kp.kind,
+          records,
+          { parent: page.parent, vars: page.vars },
+          { signal },
+        );
         summary.skipped += skipped;
         for (const e of entities) outcome.blueprints.add(e.blueprint);
         const stored = await store.upsertBatch(plan.integration, runId, entities);

@@ -1,13 +1,15 @@
 import { ConfigError } from '../errors/errors.js';
 import type { LoadedManifest, MappingFile } from '../manifest/load.js';
 import { type CompiledMapping, compileMapping } from '../mapping/compile-mapping.js';
+import { JqRunner } from '../mapping/jq-worker.js';
 import { mapPage } from '../mapping/map-page.js';
 import type { Mapper } from './engine.js';
 
 /**
  * The engine's mapper for a manifest: its own mapping (strict), or a `--mapping` file such as an
  * Ocean port-app-config.yml (foreign: unknown keys and kinds are one warning). Every jq program is
- * compiled here, before any request is sent.
+ * compiled here, before any request is sent. Its jq runs on a thread of its own, ended by `close()`
+ * (an idle thread never keeps the process alive, so a forgotten close only holds some memory).
  */
 export async function createMapper(
   loaded: LoadedManifest,
@@ -34,8 +36,11 @@ export async function createMapper(
     vars,
   });
   for (const warning of warnings) onWarning(warning);
+  const runner = new JqRunner();
   return {
-    mapPage: (kind, records, bindings) => mapPage(mapping, kind, records, bindings),
+    mapPage: (kind, records, bindings, options) =>
+      mapPage(mapping, kind, records, bindings, { signal: options?.signal, runner }),
+    close: () => runner.close(),
     blueprintsOf: (kind) => blueprintsOf(mapping, kind),
     maps: (kind) => mapping.entries.some((e) => e.kind === kind),
     deleteStaleEntities: mapping.deleteStaleEntities,

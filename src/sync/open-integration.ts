@@ -65,6 +65,8 @@ export interface Integration {
   check(options?: Omit<ConnectOptions, 'retry'>): Promise<CheckResult>;
   /** `inlet sync`: one run into the catalog. */
   sync(options?: RunOptions): Promise<SyncSummary>;
+  /** Ends the mapping thread; the integration can still be used afterwards (a new thread starts). */
+  close(): Promise<void>;
 }
 
 /**
@@ -79,12 +81,13 @@ export async function openIntegration(path: string, options: OpenOptions = {}): 
   const loaded = await loadManifest(path, options);
   const foreign = options.mapping ? await loadMappingFile(options.mapping) : undefined;
   const selectors: SelectorCache = new Map();
-  let mapper: Mapper;
+  let mapper: Mapper | undefined;
   try {
     mapper = await createMapper(loaded, foreign, options.onWarning ?? (() => {}));
     // Every selector compiles now, before any request; runs reuse them.
     await compilePlan(planData(loaded), selectors);
   } catch (error) {
+    await mapper?.close?.();
     throw located(error, loaded, foreign);
   }
   const integration: Integration = {
@@ -97,6 +100,9 @@ export async function openIntegration(path: string, options: OpenOptions = {}): 
     check: (connectOptions) =>
       checkConnection(loaded, connectOptions, (data) => compilePlan(data, selectors)),
     sync: (runOptions = {}) => syncOnce(integration, runOptions, options.onWarning),
+    close: async () => {
+      await mapper.close?.();
+    },
   };
   return integration;
 }

@@ -13,5 +13,9 @@ export async function syncIntegration(
   options: SyncIntegrationOptions = {},
 ): Promise<SyncSummary> {
   const integration = await openIntegration(path, options);
-  return integration.sync(options);
+  try {
+    return await integration.sync(options);
+  } finally {
+    await integration.close();
+  }
 }

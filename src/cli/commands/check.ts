@@ -19,7 +19,7 @@ export function registerCheck(program: Command, io: CliIo, setExit: (code: numbe
       });
       const { loaded } = opened;
       io.stdout(`manifest ${loaded.file}: valid (${Object.keys(loaded.manifest.resources).length} kinds)\n`);
-      const result = await opened.check();
+      const result = await opened.check().finally(() => opened.close());
       io.stdout(`connection: ${result.verdict}: ${result.detail}\n`);
       if (result.verdict !== 'ok') setExit(1);
     });
