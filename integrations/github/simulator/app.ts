@@ -8,7 +8,7 @@
 import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import type { Clock } from '../../../src/http/clock.js';
 import type { GithubData, SimOrg, SimRepo } from './data.js';
-import { primaryLimit } from './rate-limit.js';
+import { primaryLimit, type RateWindow } from './rate-limit.js';
 import { fullRepoJson, orgJson, pullJson, repoJson, userJson, viewerJson } from './shapes.js';
 
 export interface GithubAppOptions {
@@ -22,6 +22,14 @@ export interface GithubAppOptions {
   before?: MiddlewareHandler;
   /** Every request as `path?query`, in arrival order. */
   requests?: string[];
+  /** A fixed delay before every response, ms (a WAN round trip on loopback). @default 0 */
+  latencyMs?: number;
+  /** A short primary-limit window instead of GitHub's hour (5,000 with a token, 60 without). */
+  rateWindow?: RateWindow;
+  /** Status of a primary-limit rejection; GitHub documents 403 or 429. @default 403 */
+  rateLimitStatus?: 403 | 429;
+  /** Called for every request rejected by the primary limit. */
+  onRateLimited?: (path: string) => void;
 }
 
 type Env = { Variables: { authenticated: boolean; api: string } };
@@ -31,13 +39,13 @@ const API_VERSIONS = new Set(['2022-11-28', '2026-03-10']);
 const REPO_TYPES = new Set(['all', 'public', 'private', 'forks', 'sources', 'member']);
 
 /** GitHub's error body: message, documentation_url and the status as a string. */
-const error = (c: Context, status: 400 | 401 | 403 | 404 | 422, message: string, docs = DOCS) =>
+const error = (c: Context, status: 400 | 401 | 403 | 404 | 422 | 429, message: string, docs = DOCS) =>
   c.json({ message, documentation_url: docs, status: String(status) }, status);
 
 /** The API routes (github.com paths). */
 function apiRoutes(api: Hono<Env>, options: GithubAppOptions): void {
   const { data, token, clock } = options;
-  const limits = primaryLimit(clock);
+  const limits = primaryLimit(clock, options.rateWindow);
   const maxPerPage = options.maxPerPage ?? 100;
   let requestId = 0;
 
@@ -69,9 +77,10 @@ function apiRoutes(api: Hono<Env>, options: GithubAppOptions): void {
     const counted = !url.pathname.endsWith('/rate_limit');
     if (counted && !limits.take(key, limit)) {
       limits.headers(c, key, limit);
+      options.onRateLimited?.(url.pathname + url.search);
       return error(
         c,
-        403,
+        options.rateLimitStatus ?? 403,
         presented
           ? 'API rate limit exceeded for user ID 583231.'
           : 'API rate limit exceeded for 127.0.0.1. (But here is the good news: Authenticated requests get a higher rate limit. Check out the documentation for more details.)',
@@ -113,12 +122,11 @@ function apiRoutes(api: Hono<Env>, options: GithubAppOptions): void {
 
   api.get('/rate_limit', (c) => {
     const authenticated = c.get('authenticated');
-    const limit = authenticated ? 5000 : 60;
-    const core = limits.budget(authenticated ? `token:${token}` : 'anonymous', limit);
+    const core = limits.budget(authenticated ? `token:${token}` : 'anonymous', authenticated ? 5000 : 60);
     const rate = {
-      limit,
+      limit: core.limit,
       used: core.used,
-      remaining: limit - core.used,
+      remaining: core.limit - core.used,
       reset: Math.ceil(core.resetAt / 1000),
     };
     const idle = (n: number) => ({ limit: n, used: 0, remaining: n, reset: rate.reset });
@@ -258,9 +266,12 @@ function positive(text: string | null): number | undefined {
 export function githubApp(options: GithubAppOptions): Hono<Env> {
   // Route on the path without the Enterprise prefix; c.req.url keeps it, so Link URLs do too.
   const app = new Hono<Env>({ getPath: (req) => new URL(req.url).pathname.replace(/^\/api\/v3(?=\/)/, '') });
+  const latencyMs = options.latencyMs ?? 0;
   app.use('*', async (c, next) => {
     const url = new URL(c.req.url);
     options.requests?.push(url.pathname + url.search);
+    // Before the rate limit, so the headers tell the budget at the moment the response leaves.
+    if (latencyMs > 0) await options.clock.sleep(latencyMs, c.req.raw.signal);
     await next();
   });
   if (options.before) app.use('*', options.before);
