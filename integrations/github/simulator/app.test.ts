@@ -161,6 +161,21 @@ describe('GitHub simulator', () => {
     expect(generateData(1).repos.every((r) => /^[a-z]+-[a-z]+$/.test(r.name))).toBe(true);
   });
 
+  it('sees dataset edits between requests: records changed in place and records added', async () => {
+    const { data, get } = setup();
+    const repo = data.repos[0]!;
+    const open = async () =>
+      ((await get(`/repos/${repo.fullName}/pulls?state=open`)).body as Array<{ number: number }>).length;
+    const before = await open();
+    const first = data.pulls.find((p) => p.repo === repo.fullName && p.state === 'open');
+    if (first) first.state = 'closed';
+    expect(await open()).toBe(first ? before - 1 : before);
+    data.pulls.push({ ...data.pulls[0]!, id: 1, number: 999, repo: repo.fullName, state: 'open' });
+    expect(await open()).toBe((first ? before - 1 : before) + 1);
+    data.repos.push({ ...repo, id: 7, name: 'added', fullName: `${repo.org}/added` });
+    expect((await get(`/repos/${repo.org}/added`)).status).toBe(200);
+  });
+
   it('serves the GitHub Enterprise layout under /api/v3 with Link URLs keeping the prefix', async () => {
     const { data, get } = setup();
     const org = data.orgs[0];

@@ -8,6 +8,7 @@
 import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import type { Clock } from '../../../src/http/clock.js';
 import type { GithubData, SimOrg, SimRepo } from './data.js';
+import { dataIndex } from './data-index.js';
 import { primaryLimit, type RateWindow } from './rate-limit.js';
 import { fullRepoJson, orgJson, pullJson, repoJson, userJson, viewerJson } from './shapes.js';
 
@@ -91,14 +92,15 @@ function apiRoutes(api: Hono<Env>, options: GithubAppOptions): void {
     await next();
   });
 
-  const findOrg = (login: string): SimOrg | undefined =>
-    data.orgs.find((o) => o.login.toLowerCase() === login.toLowerCase());
+  const index = dataIndex(data);
+  const findOrg = (login: string): SimOrg | undefined => index.org(login);
   const visible = (c: Context<Env>, repo: SimRepo) => !repo.private || c.get('authenticated');
-  const findRepo = (c: Context<Env>, owner: string, name: string): SimRepo | undefined =>
-    data.repos.find((r) => r.fullName.toLowerCase() === `${owner}/${name}`.toLowerCase() && visible(c, r));
+  const findRepo = (c: Context<Env>, owner: string, name: string): SimRepo | undefined => {
+    const repo = index.repo(`${owner}/${name}`);
+    return repo && visible(c, repo) ? repo : undefined;
+  };
   const orgId = (login: string) => findOrg(login)?.id ?? 0;
-  const openIssues = (repo: SimRepo) =>
-    data.pulls.filter((p) => p.repo === repo.fullName && p.state === 'open').length;
+  const openIssues = (repo: SimRepo) => index.pullsOf(repo.fullName).filter((p) => p.state === 'open').length;
 
   /** `per_page` (default 30, at most 100) and `page` (default 1); writes the Link header (RFC 8288). */
   function page<T>(c: Context<Env>, items: T[], linkPath: string): T[] {
@@ -160,7 +162,7 @@ function apiRoutes(api: Hono<Env>, options: GithubAppOptions): void {
   api.get('/orgs/:org', (c) => {
     const org = findOrg(c.req.param('org'));
     if (!org) return error(c, 404, 'Not Found', `${DOCS}/orgs/orgs#get-an-organization`);
-    const repos = data.repos.filter((r) => r.org === org.login);
+    const repos = index.reposOf(org.login);
     return c.json(orgJson(c.get('api'), org, repos, c.get('authenticated')));
   });
 
@@ -168,20 +170,21 @@ function apiRoutes(api: Hono<Env>, options: GithubAppOptions): void {
     if (!org) return error(c, 404, 'Not Found', `${DOCS}/repos/repos#list-organization-repositories`);
     const typeParam = c.req.query('type') ?? 'all';
     const type = REPO_TYPES.has(typeParam) ? typeParam : 'all';
-    const repos = data.repos.filter(
-      (r) =>
-        r.org === org.login &&
-        visible(c, r) &&
-        (type === 'public'
-          ? !r.private
-          : type === 'private'
-            ? r.private
-            : type === 'forks'
-              ? r.fork
-              : type === 'sources'
-                ? !r.fork
-                : true),
-    );
+    const repos = index
+      .reposOf(org.login)
+      .filter(
+        (r) =>
+          visible(c, r) &&
+          (type === 'public'
+            ? !r.private
+            : type === 'private'
+              ? r.private
+              : type === 'forks'
+                ? r.fork
+                : type === 'sources'
+                  ? !r.fork
+                  : true),
+      );
     const sort = c.req.query('sort') ?? 'created';
     const direction = c.req.query('direction') ?? (sort === 'full_name' ? 'asc' : 'desc');
     const field: (r: SimRepo) => string =
@@ -197,12 +200,7 @@ function apiRoutes(api: Hono<Env>, options: GithubAppOptions): void {
     return c.json(items.map((r) => repoJson(c.get('api'), r, org.id, openIssues(r))));
   };
   api.get('/orgs/:org/repos', (c) => listRepos(c, findOrg(c.req.param('org'))));
-  api.get('/organizations/:id/repos', (c) =>
-    listRepos(
-      c,
-      data.orgs.find((o) => String(o.id) === c.req.param('id')),
-    ),
-  );
+  api.get('/organizations/:id/repos', (c) => listRepos(c, index.orgById(c.req.param('id'))));
 
   api.get('/repos/:owner/:repo', (c) => {
     const repo = findRepo(c, c.req.param('owner'), c.req.param('repo'));
@@ -225,12 +223,11 @@ function apiRoutes(api: Hono<Env>, options: GithubAppOptions): void {
       );
     }
     const base = c.req.query('base');
-    const pulls = data.pulls.filter(
-      (p) =>
-        p.repo === repo.fullName &&
-        (state === 'all' || p.state === state) &&
-        (base === undefined || base === repo.defaultBranch),
-    );
+    const pulls = index
+      .pullsOf(repo.fullName)
+      .filter(
+        (p) => (state === 'all' || p.state === state) && (base === undefined || base === repo.defaultBranch),
+      );
     const sort = c.req.query('sort') ?? 'created';
     const direction = c.req.query('direction') ?? 'desc';
     pulls.sort(
@@ -249,7 +246,7 @@ function apiRoutes(api: Hono<Env>, options: GithubAppOptions): void {
   api.get('/repositories/:id/pulls', (c) =>
     listPulls(
       c,
-      data.repos.find((r) => String(r.id) === c.req.param('id') && visible(c, r)),
+      [index.repoById(c.req.param('id'))].find((r) => r !== undefined && visible(c, r)),
     ),
   );
 }
