@@ -7,7 +7,8 @@
  * time, requests, rate-limit rejections received, peak RSS and the ratios. Targets: Inlet <= 0.8x
  * octokit's time in both cases with zero rejections received. A benchmark, not a test.
  *
- * Run: npm run bench:github-vs-peers   (options: --cap S, the budget-bound stop, default 60)
+ * Run: npm run bench:github-vs-peers   (options: --cap S, the budget-bound stop, default 60;
+ *   --only inlet,octokit; --case latency|budget; --profile DIR writes each contender's --cpu-prof there)
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -71,11 +72,18 @@ async function childMain(contender: Contender, target: Target): Promise<void> {
   process.send?.(result, () => process.exit(0));
 }
 
-async function main(capSeconds: number): Promise<void> {
+async function main(
+  capSeconds: number,
+  only?: string,
+  onlyCase?: string,
+  profileDir?: string,
+): Promise<void> {
   const { results } = await runPeers({
     entry: PEERS_ENTRY,
-    contenders: CONTENDERS,
+    contenders: only ? (only.split(',') as Contender[]) : CONTENDERS,
+    cases: onlyCase ? (onlyCase.split(',') as CaseName[]) : undefined,
     capMs: capSeconds * 1000,
+    profileDir,
     log: console.log,
   });
   console.log();
@@ -94,9 +102,12 @@ if (process.argv[1] === PEERS_ENTRY) {
       contender: { type: 'string' },
       target: { type: 'string' },
       cap: { type: 'string', default: '60' },
+      only: { type: 'string' },
+      case: { type: 'string' },
+      profile: { type: 'string' },
     },
   });
   if (values.contender)
     await childMain(values.contender as Contender, JSON.parse(values.target ?? '{}') as Target);
-  else await main(Number(values.cap));
+  else await main(Number(values.cap), values.only, values.case, values.profile);
 }

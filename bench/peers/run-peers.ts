@@ -68,9 +68,11 @@ function child(
   entry: string,
   target: Target,
   contender: Contender,
+  profileDir?: string,
 ): Promise<ChildResult | { killedRssMb: number }> {
   const proc = fork(entry, ['--contender', contender, '--target', JSON.stringify(target)], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
   });
   return new Promise((resolve, reject) => {
     let result: ChildResult | undefined;
@@ -103,6 +105,8 @@ export async function runPeers(options: {
   cases?: readonly CaseName[];
   /** The budget-bound run of a contender is stopped after this long and reported as capped. */
   capMs: number;
+  /** Write each contender's CPU profile (`--cpu-prof`) into this folder. */
+  profileDir?: string;
   log?: (line: string) => void;
 }): Promise<{ results: Measured[]; dataset: Dataset }> {
   const results: Measured[] = [];
@@ -126,7 +130,7 @@ export async function runPeers(options: {
       try {
         const load = loadavg()[0] ?? 0;
         const cpu = process.cpuUsage();
-        const answer = await child(options.entry, target, contender);
+        const answer = await child(options.entry, target, contender, options.profileDir);
         const used = process.cpuUsage(cpu);
         const capped = 'killedRssMb' in answer;
         const measured: Measured = {
