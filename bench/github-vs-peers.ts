@@ -46,13 +46,14 @@ export function ratios(
 /** The results as Markdown table rows (also used by bench/all for docs/performance.md). */
 export function peersTable(results: Measured[]): string[] {
   const rows = [
-    '| case | contender | wall time | requests | rejections received | peak RSS |',
-    '|---|---|---|---|---|---|',
+    '| case | contender | wall time | requests | rejections received | peak RSS | CPU time | records read |',
+    '|---|---|---|---|---|---|---|---|',
   ];
   for (const m of results) {
+    const cpu = Number.isNaN(m.cpuMs) ? '—' : `${(m.cpuMs / 1000).toFixed(2)} s`;
     rows.push(
       `| ${CASES[m.case].title} | ${m.contender} | ${seconds(m)} | ${m.requests.toLocaleString('en')} | ` +
-        `${m.rejections} | ${m.peakRssMb.toFixed(0)} MB |`,
+        `${m.rejections} | ${m.peakRssMb.toFixed(0)} MB | ${cpu} | ${m.seen.records.toLocaleString('en')} |`,
     );
   }
   return rows;
