@@ -200,7 +200,7 @@ const markdown = [
   '',
   '## limit',
   '',
-  "Inlet's time over max(R·L/C, R·W/B, longest dependent chain × L): R requests received, L = 20 ms, C = 8,",
+  "Inlet's time over max(R·L/C, R·W/B, longest dependent chain × L): R requests received (a capped run: those of the whole work), L = 20 ms, C = 8,",
   `W/B = 2 s / 250 (no term when R fits in one window's budget), chain = ${dataset.chain} requests (the repository pages of`,
   "the larger organization, each behind the previous page's Link, then a pull-request page).",
   '',

@@ -1,6 +1,7 @@
 /**
  * bench/limit: `inlet sync github`'s measured time over the physical limit of the same work,
- * max(R·L/C, R·W/B, longest dependent chain × L), with R the requests the simulator received, L its 20 ms
+ * max(R·L/C, R·W/B, longest dependent chain × L), with R the requests the simulator received (for a capped run,
+ * the requests of the whole work), L its 20 ms
  * latency, C the manifest's concurrency, W/B the rate window and its budget (budget-bound case; no term when
  * R fits in one window's budget, as ~1,000 requests do in GitHub's 5,000/h), and the chain the repository
  * pages of the largest organization (each needs the previous page's Link) followed by a pull-request page.
@@ -53,7 +54,8 @@ export function limitRows(
     .filter((m) => m.contender === 'inlet')
     .map((measured) => {
       const { limitMs, terms } = physicalLimit({
-        requests: measured.requests,
+        // A capped run did part of the work: its limit is that of the whole work.
+        requests: measured.status === 'ok' ? measured.requests : dataset.requests,
         latencyMs: LATENCY_MS,
         concurrency: CONCURRENCY,
         chain: dataset.chain,

@@ -43,6 +43,8 @@ export interface Measured {
 export interface Dataset {
   repos: number;
   openPulls: number;
+  /** Requests the work takes without a retry: the organizations, every repository page, every pull page. */
+  requests: number;
   /** Longest chain of requests that must go one after another: repository pages, then a pull page. */
   chain: number;
 }
@@ -170,5 +172,9 @@ function describe(data: Awaited<ReturnType<typeof startSimulator>>['data']): Dat
   const pullPages = Math.max(
     ...data.repos.map((r) => pages(open.filter((p) => p.repo === r.fullName).length)),
   );
-  return { repos: data.repos.length, openPulls: open.length, chain: repoPages + pullPages };
+  const requests =
+    data.orgs.length +
+    data.orgs.reduce((n, o) => n + pages(data.repos.filter((r) => r.org === o.login).length), 0) +
+    data.repos.reduce((n, r) => n + pages(open.filter((p) => p.repo === r.fullName).length), 0);
+  return { repos: data.repos.length, openPulls: open.length, requests, chain: repoPages + pullPages };
 }
