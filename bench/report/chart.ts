@@ -54,6 +54,7 @@ export function barChart(title: string, groups: ChartGroup[], referenceLabel: st
   const height = y;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    `<title>${xml(title)}</title>`,
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
     `<text x="10" y="22" font-size="15" font-weight="bold">${xml(title)}</text>`,
     `<line x1="${left}" y1="${top - 20}" x2="${left}" y2="${height - 20}" stroke="#111827"/>`,
