@@ -3,7 +3,7 @@
  * `undici.request` on the same loopback server, in one process, printed as a ratio.
  * Target: >= 0.85 of raw undici. A benchmark, not a test: these machines are shared.
  *
- * Run: npm run bench   (options: --requests N --concurrency N --rounds N)
+ * Run: npm run bench:http-overhead   (options: --requests N --concurrency N --rounds N)
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -1,15 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../src/testing/virtual-clock.js';
-import { githubApp } from './app.js';
+import { type GithubAppOptions, githubApp } from './app.js';
 import { generateData } from './data.js';
 
 const TOKEN = 'ghp_test';
 const ORIGIN = 'http://sim.test';
 
-function setup(
-  size = { orgs: 2, reposPerOrg: 12, prsPerRepo: 4 },
-  extra: { window?: { limit: number; perMs: number }; rateLimited?: string[] } = {},
-) {
+function setup(size = { orgs: 2, reposPerOrg: 12, prsPerRepo: 4 }, extra: Partial<GithubAppOptions> = {}) {
   const clock = new VirtualClock();
   const data = generateData(5, size);
   const app = githubApp({ data, token: TOKEN, clock, ...extra });
@@ -123,21 +120,60 @@ describe('GitHub simulator', () => {
     expect((await get('/orgs/acme', null)).status).toBe(200);
   });
 
-  it('takes a shorter primary window (250 per 2 s style) and lists the requests it rejected', async () => {
-    const rateLimited: string[] = [];
+  it('replaces the hour with a short aligned window: 403 past it, counted, and a fresh budget at the reset', async () => {
+    const rejected: string[] = [];
     const { clock, get } = setup(
       { orgs: 1, reposPerOrg: 1, prsPerRepo: 0 },
-      { window: { limit: 3, perMs: 2000 }, rateLimited },
+      { rateWindow: { requests: 3, ms: 2000 }, onRateLimited: (path) => rejected.push(path) },
     );
-    const first = await get('/orgs/acme');
-    expect(first.headers.get('x-ratelimit-limit')).toBe('3');
-    expect(Number(first.headers.get('x-ratelimit-reset')) * 1000).toBe(clock.now() + 2000);
-    await get('/orgs/acme');
-    await get('/orgs/acme');
-    expect((await get('/orgs/acme?over=1')).status).toBe(403);
-    expect(rateLimited).toEqual(['/orgs/acme?over=1']);
-    await clock.sleep(2000);
-    expect((await get('/orgs/acme')).headers.get('x-ratelimit-remaining')).toBe('2');
+    clock.advance(500); // mid-window: the reset is the next multiple of 2 s, not 2 s from now
+    const seen = [];
+    for (let i = 0; i < 4; i++) seen.push(await get('/orgs/acme'));
+    expect(seen.map((r) => r.status)).toEqual([200, 200, 200, 403]);
+    expect(seen.map((r) => r.headers.get('x-ratelimit-remaining'))).toEqual(['2', '1', '0', '0']);
+    expect(seen[0]?.headers.get('x-ratelimit-limit')).toBe('3');
+    const reset = Number(seen[0]?.headers.get('x-ratelimit-reset')) * 1000;
+    expect(reset).toBe(Math.floor(clock.now() / 2000) * 2000 + 2000);
+    expect(rejected).toEqual(['/orgs/acme']);
+    clock.advance(reset - clock.now());
+    const fresh = await get('/orgs/acme');
+    expect([fresh.status, fresh.headers.get('x-ratelimit-remaining')]).toEqual([200, '2']);
+  });
+
+  it('answers 429 instead of 403 when told, and delays every response by latencyMs', async () => {
+    const { clock, get } = setup(
+      { orgs: 1, reposPerOrg: 1, prsPerRepo: 0 },
+      { rateWindow: { requests: 1, ms: 1000 }, rateLimitStatus: 429, latencyMs: 20 },
+    );
+    const started = clock.now();
+    expect((await get('/orgs/acme')).status).toBe(200);
+    expect(clock.now() - started).toBe(20);
+    expect(clock.sleeps).toEqual([20]);
+    const over = await get('/orgs/acme');
+    expect([over.status, over.body]).toMatchObject([429, { message: expect.stringMatching(/rate limit/) }]);
+  });
+
+  it('numbers repository names past the word pool, so an organization can hold hundreds', () => {
+    const data = generateData(1, { orgs: 2, reposPerOrg: 500, prsPerRepo: 1 });
+    expect(data.repos.length).toBeGreaterThan(750);
+    expect(new Set(data.repos.map((r) => r.fullName)).size).toBe(data.repos.length);
+    // Small datasets keep their plain names (seeded fixtures and docs show them).
+    expect(generateData(1).repos.every((r) => /^[a-z]+-[a-z]+$/.test(r.name))).toBe(true);
+  });
+
+  it('sees dataset edits between requests: records changed in place and records added', async () => {
+    const { data, get } = setup();
+    const repo = data.repos[0]!;
+    const open = async () =>
+      ((await get(`/repos/${repo.fullName}/pulls?state=open`)).body as Array<{ number: number }>).length;
+    const before = await open();
+    const first = data.pulls.find((p) => p.repo === repo.fullName && p.state === 'open');
+    if (first) first.state = 'closed';
+    expect(await open()).toBe(first ? before - 1 : before);
+    data.pulls.push({ ...data.pulls[0]!, id: 1, number: 999, repo: repo.fullName, state: 'open' });
+    expect(await open()).toBe((first ? before - 1 : before) + 1);
+    data.repos.push({ ...repo, id: 7, name: 'added', fullName: `${repo.org}/added` });
+    expect((await get(`/repos/${repo.org}/added`)).status).toBe(200);
   });
 
   it('serves the GitHub Enterprise layout under /api/v3 with Link URLs keeping the prefix', async () => {

@@ -8,7 +8,8 @@
 import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import type { Clock } from '../../../src/http/clock.js';
 import type { GithubData, SimOrg, SimRepo } from './data.js';
-import { primaryLimit } from './rate-limit.js';
+import { dataIndex } from './data-index.js';
+import { primaryLimit, type RateWindow } from './rate-limit.js';
 import { fullRepoJson, orgJson, pullJson, repoJson, userJson, viewerJson } from './shapes.js';
 
 export interface GithubAppOptions {
@@ -22,13 +23,14 @@ export interface GithubAppOptions {
   before?: MiddlewareHandler;
   /** Every request as `path?query`, in arrival order. */
   requests?: string[];
-  /**
-   * The primary limit: `limit` requests per `perMs` with the token (anonymous: 60 per `perMs`).
-   * @default { limit: 5000, perMs: 3_600_000 } (GitHub's)
-   */
-  window?: { limit: number; perMs: number };
-  /** Every request answered 403 for the primary limit, as `path?query`: a client that follows the budget sends none. */
-  rateLimited?: string[];
+  /** A fixed delay before every response, ms (a WAN round trip on loopback). @default 0 */
+  latencyMs?: number;
+  /** A short primary-limit window instead of GitHub's hour (5,000 with a token, 60 without). */
+  rateWindow?: RateWindow;
+  /** Status of a primary-limit rejection; GitHub documents 403 or 429. @default 403 */
+  rateLimitStatus?: 403 | 429;
+  /** Called for every request rejected by the primary limit. */
+  onRateLimited?: (path: string) => void;
 }
 
 type Env = { Variables: { authenticated: boolean; api: string } };
@@ -38,14 +40,13 @@ const API_VERSIONS = new Set(['2022-11-28', '2026-03-10']);
 const REPO_TYPES = new Set(['all', 'public', 'private', 'forks', 'sources', 'member']);
 
 /** GitHub's error body: message, documentation_url and the status as a string. */
-const error = (c: Context, status: 400 | 401 | 403 | 404 | 422, message: string, docs = DOCS) =>
+const error = (c: Context, status: 400 | 401 | 403 | 404 | 422 | 429, message: string, docs = DOCS) =>
   c.json({ message, documentation_url: docs, status: String(status) }, status);
 
 /** The API routes (github.com paths). */
 function apiRoutes(api: Hono<Env>, options: GithubAppOptions): void {
   const { data, token, clock } = options;
-  const limits = primaryLimit(clock, options.window?.perMs);
-  const tokenLimit = options.window?.limit ?? 5000;
+  const limits = primaryLimit(clock, options.rateWindow);
   const maxPerPage = options.maxPerPage ?? 100;
   let requestId = 0;
 
@@ -72,15 +73,15 @@ function apiRoutes(api: Hono<Env>, options: GithubAppOptions): void {
     }
     c.set('authenticated', presented);
     const key = presented ? `token:${token}` : 'anonymous';
-    const limit = presented ? tokenLimit : 60;
+    const limit = presented ? 5000 : 60;
     // GET /rate_limit "does not count against your REST API rate limit".
     const counted = !url.pathname.endsWith('/rate_limit');
     if (counted && !limits.take(key, limit)) {
       limits.headers(c, key, limit);
-      options.rateLimited?.push(url.pathname + url.search);
+      options.onRateLimited?.(url.pathname + url.search);
       return error(
         c,
-        403,
+        options.rateLimitStatus ?? 403,
         presented
           ? 'API rate limit exceeded for user ID 583231.'
           : 'API rate limit exceeded for 127.0.0.1. (But here is the good news: Authenticated requests get a higher rate limit. Check out the documentation for more details.)',
@@ -91,14 +92,15 @@ function apiRoutes(api: Hono<Env>, options: GithubAppOptions): void {
     await next();
   });
 
-  const findOrg = (login: string): SimOrg | undefined =>
-    data.orgs.find((o) => o.login.toLowerCase() === login.toLowerCase());
+  const index = dataIndex(data);
+  const findOrg = (login: string): SimOrg | undefined => index.org(login);
   const visible = (c: Context<Env>, repo: SimRepo) => !repo.private || c.get('authenticated');
-  const findRepo = (c: Context<Env>, owner: string, name: string): SimRepo | undefined =>
-    data.repos.find((r) => r.fullName.toLowerCase() === `${owner}/${name}`.toLowerCase() && visible(c, r));
+  const findRepo = (c: Context<Env>, owner: string, name: string): SimRepo | undefined => {
+    const repo = index.repo(`${owner}/${name}`);
+    return repo && visible(c, repo) ? repo : undefined;
+  };
   const orgId = (login: string) => findOrg(login)?.id ?? 0;
-  const openIssues = (repo: SimRepo) =>
-    data.pulls.filter((p) => p.repo === repo.fullName && p.state === 'open').length;
+  const openIssues = (repo: SimRepo) => index.pullsOf(repo.fullName).filter((p) => p.state === 'open').length;
 
   /** `per_page` (default 30, at most 100) and `page` (default 1); writes the Link header (RFC 8288). */
   function page<T>(c: Context<Env>, items: T[], linkPath: string): T[] {
@@ -122,12 +124,11 @@ function apiRoutes(api: Hono<Env>, options: GithubAppOptions): void {
 
   api.get('/rate_limit', (c) => {
     const authenticated = c.get('authenticated');
-    const limit = authenticated ? tokenLimit : 60;
-    const core = limits.budget(authenticated ? `token:${token}` : 'anonymous', limit);
+    const core = limits.budget(authenticated ? `token:${token}` : 'anonymous', authenticated ? 5000 : 60);
     const rate = {
-      limit,
+      limit: core.limit,
       used: core.used,
-      remaining: limit - core.used,
+      remaining: core.limit - core.used,
       reset: Math.ceil(core.resetAt / 1000),
     };
     const idle = (n: number) => ({ limit: n, used: 0, remaining: n, reset: rate.reset });
@@ -161,7 +162,7 @@ function apiRoutes(api: Hono<Env>, options: GithubAppOptions): void {
   api.get('/orgs/:org', (c) => {
     const org = findOrg(c.req.param('org'));
     if (!org) return error(c, 404, 'Not Found', `${DOCS}/orgs/orgs#get-an-organization`);
-    const repos = data.repos.filter((r) => r.org === org.login);
+    const repos = index.reposOf(org.login);
     return c.json(orgJson(c.get('api'), org, repos, c.get('authenticated')));
   });
 
@@ -169,20 +170,21 @@ function apiRoutes(api: Hono<Env>, options: GithubAppOptions): void {
     if (!org) return error(c, 404, 'Not Found', `${DOCS}/repos/repos#list-organization-repositories`);
     const typeParam = c.req.query('type') ?? 'all';
     const type = REPO_TYPES.has(typeParam) ? typeParam : 'all';
-    const repos = data.repos.filter(
-      (r) =>
-        r.org === org.login &&
-        visible(c, r) &&
-        (type === 'public'
-          ? !r.private
-          : type === 'private'
-            ? r.private
-            : type === 'forks'
-              ? r.fork
-              : type === 'sources'
-                ? !r.fork
-                : true),
-    );
+    const repos = index
+      .reposOf(org.login)
+      .filter(
+        (r) =>
+          visible(c, r) &&
+          (type === 'public'
+            ? !r.private
+            : type === 'private'
+              ? r.private
+              : type === 'forks'
+                ? r.fork
+                : type === 'sources'
+                  ? !r.fork
+                  : true),
+      );
     const sort = c.req.query('sort') ?? 'created';
     const direction = c.req.query('direction') ?? (sort === 'full_name' ? 'asc' : 'desc');
     const field: (r: SimRepo) => string =
@@ -198,12 +200,7 @@ function apiRoutes(api: Hono<Env>, options: GithubAppOptions): void {
     return c.json(items.map((r) => repoJson(c.get('api'), r, org.id, openIssues(r))));
   };
   api.get('/orgs/:org/repos', (c) => listRepos(c, findOrg(c.req.param('org'))));
-  api.get('/organizations/:id/repos', (c) =>
-    listRepos(
-      c,
-      data.orgs.find((o) => String(o.id) === c.req.param('id')),
-    ),
-  );
+  api.get('/organizations/:id/repos', (c) => listRepos(c, index.orgById(c.req.param('id'))));
 
   api.get('/repos/:owner/:repo', (c) => {
     const repo = findRepo(c, c.req.param('owner'), c.req.param('repo'));
@@ -226,12 +223,11 @@ function apiRoutes(api: Hono<Env>, options: GithubAppOptions): void {
       );
     }
     const base = c.req.query('base');
-    const pulls = data.pulls.filter(
-      (p) =>
-        p.repo === repo.fullName &&
-        (state === 'all' || p.state === state) &&
-        (base === undefined || base === repo.defaultBranch),
-    );
+    const pulls = index
+      .pullsOf(repo.fullName)
+      .filter(
+        (p) => (state === 'all' || p.state === state) && (base === undefined || base === repo.defaultBranch),
+      );
     const sort = c.req.query('sort') ?? 'created';
     const direction = c.req.query('direction') ?? 'desc';
     pulls.sort(
@@ -250,7 +246,7 @@ function apiRoutes(api: Hono<Env>, options: GithubAppOptions): void {
   api.get('/repositories/:id/pulls', (c) =>
     listPulls(
       c,
-      data.repos.find((r) => String(r.id) === c.req.param('id') && visible(c, r)),
+      [index.repoById(c.req.param('id'))].find((r) => r !== undefined && visible(c, r)),
     ),
   );
 }
@@ -267,9 +263,12 @@ function positive(text: string | null): number | undefined {
 export function githubApp(options: GithubAppOptions): Hono<Env> {
   // Route on the path without the Enterprise prefix; c.req.url keeps it, so Link URLs do too.
   const app = new Hono<Env>({ getPath: (req) => new URL(req.url).pathname.replace(/^\/api\/v3(?=\/)/, '') });
+  const latencyMs = options.latencyMs ?? 0;
   app.use('*', async (c, next) => {
     const url = new URL(c.req.url);
     options.requests?.push(url.pathname + url.search);
+    // Before the rate limit, so the headers tell the budget at the moment the response leaves.
+    if (latencyMs > 0) await options.clock.sleep(latencyMs, c.req.raw.signal);
     await next();
   });
   if (options.before) app.use('*', options.before);

@@ -145,8 +145,10 @@ export function generateData(seed: number, size: GithubSize = {}): GithubData {
     });
     const count = Math.max(0, Math.round(reposPerOrg * (0.75 + random() * 0.5)));
     const names = new Set<string>();
+    // Past the word pool (96 pairs) names take a number, so an organization can hold 500 repositories.
+    const numbered = count > WORDS.length * SUFFIXES.length;
     for (let r = 0; names.size < count && r < count * 20; r++) {
-      const name = `${pick(WORDS)}-${pick(SUFFIXES)}`;
+      const name = `${pick(WORDS)}-${pick(SUFFIXES)}${numbered ? `-${r + 1}` : ''}`;
       if (names.has(name)) continue;
       names.add(name);
       const created = orgCreated + int(1, 600) * DAY + int(0, DAY - 1);

@@ -9,6 +9,17 @@ import type { Clock } from '../../../src/http/clock.js';
 
 const HOUR = 3_600_000;
 
+/** A shorter budget than GitHub's hour, to put a client under budget pressure in seconds (bench/github-vs-peers). */
+export interface RateWindow {
+  /** Requests per window, whatever the credential. */
+  requests: number;
+  /**
+   * Window length, ms. Windows are aligned to multiples of it since the epoch, so with whole seconds the
+   * announced `x-ratelimit-reset` (epoch seconds) is the exact reset, not one rounded up.
+   */
+  ms: number;
+}
+
 export interface Budget {
   limit: number;
   used: number;
@@ -26,30 +37,34 @@ export interface PrimaryLimit {
 }
 
 /**
- * @param windowMs the window's length; GitHub's is an hour, shorter ones exercise clients that follow resets
- * @example const limits = primaryLimit(clock); if (!limits.take(key, 5000)) return exceeded(c, key);
- */
-export function primaryLimit(clock: Clock, windowMs = HOUR): PrimaryLimit {
+ * `fixed` replaces the hour and the per-credential limit with one short window.
+ * @example const limits = primaryLimit(clock); if (!limits.take(key, 5000)) return exceeded(c, key); */
+export function primaryLimit(clock: Clock, fixed?: RateWindow): PrimaryLimit {
   const windows = new Map<string, Budget>();
-  const budget = (key: string, limit: number): Budget => {
+  const budget = (key: string, declared: number): Budget => {
     const now = clock.now();
+    const limit = fixed?.requests ?? declared;
     let window = windows.get(key);
     if (!window || now >= window.resetAt) {
-      window = { limit, used: 0, resetAt: now + windowMs };
+      // GitHub's hour starts at the first request; a fixed window is aligned (see RateWindow.ms).
+      const resetAt = fixed ? (Math.floor(now / fixed.ms) + 1) * fixed.ms : now + HOUR;
+      window = { limit, used: 0, resetAt };
       windows.set(key, window);
     }
     return window;
   };
   return {
     budget,
-    take(key, limit) {
-      const window = budget(key, limit);
+    take(key, declared) {
+      const window = budget(key, declared);
+      const limit = window.limit;
       if (window.used >= limit) return false;
       window.used += 1;
       return true;
     },
-    headers(c, key, limit) {
-      const window = budget(key, limit);
+    headers(c, key, declared) {
+      const window = budget(key, declared);
+      const limit = window.limit;
       c.header('x-ratelimit-limit', String(limit));
       c.header('x-ratelimit-remaining', String(Math.max(0, limit - window.used)));
       c.header('x-ratelimit-used', String(window.used));

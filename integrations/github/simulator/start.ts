@@ -9,6 +9,7 @@ import { serve } from '../../../src/testing/serve.js';
 import type { RunningSimulator, SimulatorOptions } from '../../registry.js';
 import { githubApp } from './app.js';
 import { type GithubData, generateData } from './data.js';
+import type { RateWindow } from './rate-limit.js';
 
 /** The token the simulator accepts (GitHub's classic personal access token format). */
 export const SIMULATOR_TOKEN = 'ghp_inletSimulator0000000000000000000000';
@@ -18,18 +19,24 @@ export interface GithubSimulator extends RunningSimulator {
   data: GithubData;
   /** Every request as `path?query`, in arrival order. */
   requests: string[];
-  /** Requests answered 403 for the primary limit (a client that follows x-ratelimit-* sends none). */
+  /** Every request the primary limit rejected (403/429), as `path?query`. */
   rateLimited: string[];
 }
 
+/** The GitHub simulator's own knobs beside the common ones (bench/github-vs-peers uses them). */
 export interface GithubSimulatorOptions extends SimulatorOptions {
-  /** The primary limit with the token, e.g. `{ limit: 250, perMs: 2000 }`. @default GitHub's 5000 per hour */
-  window?: { limit: number; perMs: number };
+  /** A fixed delay before every response, ms. @default 0 */
+  latencyMs?: number;
+  /** A short primary-limit window (e.g. 250 requests per 2,000 ms) instead of GitHub's hour. */
+  rateWindow?: RateWindow;
+  /** @default 403 */
+  rateLimitStatus?: 403 | 429;
 }
 
 /**
  * Start the GitHub simulator. Size knobs: `orgs` (3), `reposPerOrg` (13), `prsPerRepo` (4) and
- * `maxPerPage` (100, GitHub's `per_page` cap; lower it to see Link pagination with little data).
+ * `maxPerPage` (100, GitHub's `per_page` cap; lower it to see Link pagination with little data); beyond
+ * them `latencyMs` and `rateWindow` slow it down like a distant, busy github.com.
  * @example const sim = await startSimulator({ seed: 7, size: { orgs: 2 } }); // sim.settings → --set …
  */
 export async function startSimulator(options: GithubSimulatorOptions = {}): Promise<GithubSimulator> {
@@ -44,8 +51,10 @@ export async function startSimulator(options: GithubSimulatorOptions = {}): Prom
     clock,
     maxPerPage: size.maxPerPage,
     requests,
-    rateLimited,
-    window: options.window,
+    latencyMs: options.latencyMs,
+    rateWindow: options.rateWindow,
+    rateLimitStatus: options.rateLimitStatus,
+    onRateLimited: (path) => rateLimited.push(path),
     before: options.faults && faultInjector(options.faults, { clock }).middleware,
   });
   const served = await serve(app, { port: options.port });
