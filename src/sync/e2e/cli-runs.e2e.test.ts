@@ -142,3 +142,38 @@ describe('inlet sync and inlet catalog around runs (CLI, issue 7)', () => {
     expect(api.requests).toEqual([]);
   }, 60_000);
 });
+
+describe('a jq mapping that never ends (issue 8)', () => {
+  let api: NdlApi;
+  let dir: string;
+  beforeEach(async () => {
+    api = await startNdlApi();
+    dir = await mkdtemp(join(tmpdir(), 'inlet-cli-loop-'));
+    const looping = NDL_MANIFEST.replace(
+      'identifier: ".id | tostring", title: .name, blueprint: \'"item"\'',
+      'identifier: ".id | tostring", title: \'last(repeat(1)) | tostring\', blueprint: \'"item"\'',
+    ).replace('mapping:\n  deletionThreshold: 0.95', 'mapping:\n  timeout: 1h\n  deletionThreshold: 0.95');
+    await writeFile(join(dir, 'inlet.yaml'), looping);
+  });
+  afterEach(async () => {
+    await api.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('Ctrl-C ends the run at once although the page limit is an hour, and the run is aborted', async () => {
+    const db = join(dir, 'catalog.db');
+    const run = start(['sync', dir, '--set', `baseUrl=${api.url}`, '--db', db], dir);
+    while (!api.requests.some((r) => r.startsWith('/items'))) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 500));
+    const sent = Date.now();
+    run.child.kill('SIGINT');
+    const done = await run.done;
+    // A frozen event loop would ignore SIGINT until the hour passed; 10 s is slack for a loaded machine.
+    expect(Date.now() - sent).toBeLessThan(10_000);
+    expect(done.code).not.toBe(0);
+    const catalog = await openCatalog(db);
+    const [latest] = await catalog.listRuns('ndl', 1);
+    await catalog.close();
+    expect(latest?.status).toBe('aborted');
+  }, 60_000);
+});
