@@ -3,6 +3,7 @@ import { catalogError, redactUrl, withCatalogErrors } from './shared.js';
 import { openSqliteCatalog } from './sqlite-store.js';
 import type { CatalogStore } from './types.js';
 
+export { DEFAULT_LEASE_TTL_MS } from './shared.js';
 export type {
   CatalogStore,
   Entity,

@@ -1,5 +1,10 @@
 import { hostname } from 'node:os';
-import type { CatalogStore, LeaseHolder, LeaseInfo } from '../catalog/index.js';
+import {
+  type CatalogStore,
+  DEFAULT_LEASE_TTL_MS,
+  type LeaseHolder,
+  type LeaseInfo,
+} from '../catalog/index.js';
 import { BusyError } from '../errors/errors.js';
 import { type Clock, systemClock } from '../http/clock.js';
 
@@ -17,8 +22,6 @@ export interface LeaseSettings {
 }
 
 export type LeaseStore = Pick<CatalogStore, 'startRun' | 'heartbeat'>;
-
-export const DEFAULT_LEASE_TTL = 60_000;
 
 /** `run 12 (holder 4242@build-1, last heartbeat 2026-12-01T10:00:00.000Z)`: what a waiting user needs. */
 export function describeLease(lease: LeaseInfo): string {
@@ -49,7 +52,7 @@ export async function acquireRun(
   onWaiting?: (message: string) => void,
 ): Promise<{ runId: number; ttlMs: number; tookOver?: LeaseInfo }> {
   const clock = settings.clock ?? systemClock;
-  const ttlMs = settings.ttlMs ?? DEFAULT_LEASE_TTL;
+  const ttlMs = settings.ttlMs ?? DEFAULT_LEASE_TTL_MS;
   const holder = settings.holder ?? { pid: process.pid, host: hostname() };
   let told = false;
   for (;;) {
