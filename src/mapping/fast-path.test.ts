@@ -115,7 +115,6 @@ const FAST_OPS = [
   '.a + .b | . == .c',
 ];
 
-
 const NOT_FAST = [
   '.a[0]',
   '"\\(.a)"',
@@ -257,9 +256,33 @@ describe('compileFast', () => {
         base: null,
       },
       { a: 3, b: 4, c: 7, n: 123456789012345680000, labels: [], arr: [], o: {}, p: {}, nested: [], t: false },
-      { labels: [{ name: 1 }, 2], a: [1], b: [2], c: [1, 2], o: { a: 1 }, p: { a: 1 }, arr: 'text', nested: { a: [1] } },
-      { labels: { x: { name: 'obj' } }, a: { x: 1 }, b: { y: 2 }, c: { y: 2, x: 1 }, n: 2 ** 53 + 2, arr: [1.5, 1e-7] },
-      { labels: 'str', a: true, b: false, n: 5e-324, f: 1e300, number: null, base: { repo: { full_name: null } } },
+      {
+        labels: [{ name: 1 }, 2],
+        a: [1],
+        b: [2],
+        c: [1, 2],
+        o: { a: 1 },
+        p: { a: 1 },
+        arr: 'text',
+        nested: { a: [1] },
+      },
+      {
+        labels: { x: { name: 'obj' } },
+        a: { x: 1 },
+        b: { y: 2 },
+        c: { y: 2, x: 1 },
+        n: 2 ** 53 + 2,
+        arr: [1.5, 1e-7],
+      },
+      {
+        labels: 'str',
+        a: true,
+        b: false,
+        n: 5e-324,
+        f: 1e300,
+        number: null,
+        base: { repo: { full_name: null } },
+      },
       {},
     ];
     const vars = [
