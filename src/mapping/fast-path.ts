@@ -8,7 +8,17 @@
  * (jq 1.8 lets an error in a through; the differential test in fast-path.test.ts pins this). Each
  * of these forms has exactly one output or an error; anything else is left to jq.
  */
-import { FAIL, jqAdd, jqEqual, jqToString, printable, truthy } from './jq-values.js';
+import {
+  FAIL,
+  iterate,
+  jqAdd,
+  jqEqual,
+  jqToString,
+  printable,
+  type Step,
+  truthy,
+  walk,
+} from './jq-values.js';
 
 /** Evaluates on one record with the bound variables; returns undefined when jq would raise. */
 export type FastFn = (record: unknown, vars: Record<string, unknown>) => unknown;
@@ -21,8 +31,6 @@ const INTEGER = /(?:0|[1-9][0-9]{0,14})(?![0-9A-Za-z_.])/y;
 const SPACE = /\s*/y;
 
 type Eval = (input: unknown, vars: Record<string, unknown>) => unknown;
-/** Pushes each output onto `out`; false when jq would raise. */
-type Gen = (input: unknown, vars: Record<string, unknown>, out: unknown[]) => boolean;
 
 /**
  * An evaluator and whether it may output a number computed by `+` (or an array holding one):
@@ -32,8 +40,6 @@ interface Node {
   ev: Eval;
   computed: boolean;
 }
-
-type Step = { key: string } | { each: boolean };
 
 class Parser {
   pos = 0;
@@ -239,7 +245,7 @@ class Parser {
         return {
           ev: (input, vars) => {
             const out: unknown[] = [];
-            if (!gen(root === null ? input : (vars[root] ?? null), vars, out)) return FAIL;
+            if (!gen(root === null ? input : (vars[root] ?? null), out)) return FAIL;
             if (!f) return out;
             for (let i = 0; i < out.length; i++) {
               const v = f(out[i], vars);
@@ -352,51 +358,6 @@ class Parser {
 }
 
 const constant = (value: unknown): Node => ({ ev: () => value, computed: false });
-
-/** Index `v` with key `k` as jq does: null stays null, a missing key is null, a non-object raises. */
-function index(v: unknown, k: string): unknown {
-  if (v === null || v === undefined) return null;
-  if (typeof v !== 'object' || Array.isArray(v)) return FAIL;
-  const x = Object.hasOwn(v, k) ? (v as Record<string, unknown>)[k] : null;
-  return x === undefined ? null : x;
-}
-
-function walk(value: unknown, keys: readonly string[]): unknown {
-  let v = value;
-  for (const k of keys) {
-    v = index(v, k);
-    if (v === FAIL) return FAIL;
-  }
-  return v === undefined ? null : v;
-}
-
-/**
- * The outputs of a path with `[]` steps: `[]` iterates an array's elements or an object's values
- * (in JSON.stringify order, which is the order jq read them in) and raises on anything else,
- * `[]?` gives nothing there instead; an error anywhere fails the whole stream, as in `[…]`.
- */
-function iterate(steps: readonly Step[]): Gen {
-  const from = (v: unknown, i: number, out: unknown[]): boolean => {
-    let x = v;
-    for (let s = i; s < steps.length; s++) {
-      const step = steps[s] as Step;
-      if ('key' in step) {
-        x = index(x, step.key);
-        if (x === FAIL) return false;
-        continue;
-      }
-      let items: unknown[];
-      if (Array.isArray(x)) items = x;
-      else if (typeof x === 'object' && x !== null) items = Object.values(x).filter((e) => e !== undefined);
-      else return step.each; // jq: "Cannot iterate over null"; `[]?` yields nothing
-      for (const item of items) if (!from(item === undefined ? null : item, s + 1, out)) return false;
-      return true;
-    }
-    out.push(x === undefined ? null : x);
-    return true;
-  };
-  return (input, _vars, out) => from(input, 0, out);
-}
 
 /**
  * A JS evaluator equivalent to the jq program, or null when the program needs jq.

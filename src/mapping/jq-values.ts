@@ -16,6 +16,9 @@ const LONE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uD
 /** jq decodes a lone surrogate (JSON.stringify writes `\ud800`) as U+FFFD. */
 const wellFormed = (s: string): string => (SURROGATE.test(s) ? s.replace(LONE, '\uFFFD') : s);
 
+/** A path step: a key, or `[]` (`each: true` for `[]?`, which gives nothing where `[]` raises). */
+export type Step = { key: string } | { each: boolean };
+
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -84,3 +87,48 @@ function dump(v: unknown): string {
 
 /** jq's `tostring` on a value with literal numbers only: a string is unchanged, the rest is compact JSON. */
 export const jqToString = (v: unknown): string => (typeof v === 'string' ? wellFormed(v) : dump(v));
+
+/** Index `v` with key `k` as jq does: null stays null, a missing key is null, a non-object raises. */
+function index(v: unknown, k: string): unknown {
+  if (v === null || v === undefined) return null;
+  if (typeof v !== 'object' || Array.isArray(v)) return FAIL;
+  const x = Object.hasOwn(v, k) ? (v as Record<string, unknown>)[k] : null;
+  return x === undefined ? null : x;
+}
+
+export function walk(value: unknown, keys: readonly string[]): unknown {
+  let v = value;
+  for (const k of keys) {
+    v = index(v, k);
+    if (v === FAIL) return FAIL;
+  }
+  return v === undefined ? null : v;
+}
+
+/**
+ * The outputs of a path with `[]` steps: `[]` iterates an array's elements or an object's values
+ * (in JSON.stringify order, which is the order jq read them in) and raises on anything else,
+ * `[]?` gives nothing there instead; an error anywhere fails the whole stream, as in `[…]`.
+ */
+export function iterate(steps: readonly Step[]): (input: unknown, out: unknown[]) => boolean {
+  const from = (v: unknown, i: number, out: unknown[]): boolean => {
+    let x = v;
+    for (let s = i; s < steps.length; s++) {
+      const step = steps[s] as Step;
+      if ('key' in step) {
+        x = index(x, step.key);
+        if (x === FAIL) return false;
+        continue;
+      }
+      let items: unknown[];
+      if (Array.isArray(x)) items = x;
+      else if (typeof x === 'object' && x !== null) items = Object.values(x).filter((e) => e !== undefined);
+      else return step.each; // jq: "Cannot iterate over null"; `[]?` yields nothing
+      for (const item of items) if (!from(item === undefined ? null : item, s + 1, out)) return false;
+      return true;
+    }
+    out.push(x === undefined ? null : x);
+    return true;
+  };
+  return (input, out) => from(input, 0, out);
+}
