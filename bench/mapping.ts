@@ -4,6 +4,9 @@
  * path (JS for the fields the fast path evaluates, one jq call per page for the rest) and JS alone.
  * Run: npm run build && node dist/bench/mapping.js
  */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
 import { type CompiledMapping, compileMapping } from '../src/mapping/compile-mapping.js';
 import { mapPage } from '../src/mapping/map-page.js';
 import { fieldPrograms } from '../src/mapping/page-program.js';
@@ -95,6 +98,17 @@ if $mergedTimestamp == null then null else
   relations: { repository: '.__repository' },
 };
 
+/** The built-in GitHub integration's pull-request mappings (from dist/bench, two levels up). */
+const githubPullRequest = (() => {
+  const file = fileURLToPath(new URL('../../integrations/github/mapping.yml', import.meta.url));
+  const spec = parse(readFileSync(file, 'utf8')) as {
+    resources: { kind: string; port: { entity: { mappings: object } } }[];
+  };
+  const entry = spec.resources.find((r) => r.kind === 'pull-request');
+  if (!entry) throw new Error(`${file}: no pull-request entry`);
+  return entry.port.entity.mappings;
+})();
+
 type Variant = (m: CompiledMapping) => CompiledMapping;
 const asIs: Variant = (m) => m;
 /** Every field through the jq page program. */
@@ -144,3 +158,6 @@ await measure('same, plain paths only', 'repository', plainRepository, repositor
 const pr = 'Ocean pull-request mapping';
 await measure(`${pr}, jq-only page program`, 'pull-request', oceanPullRequest, pullRequest, jqOnly);
 await measure(`${pr}, as compiled (hybrid)`, 'pull-request', oceanPullRequest, pullRequest, asIs);
+const gh = 'Built-in GitHub PR mapping';
+await measure(`${gh}, jq-only page program`, 'pull-request', githubPullRequest, pullRequest, jqOnly);
+await measure(`${gh}, as compiled`, 'pull-request', githubPullRequest, pullRequest, asIs);

@@ -90,7 +90,7 @@ describe('mapPage', () => {
         port: {
           entity: {
             mappings: {
-              identifier: '.head.repo.name + (.id|tostring)',
+              identifier: '.head.repo.name + (.id|tojson)',
               blueprint: '"pr"',
               properties: {
                 logins: '[.assignees[].login]',
@@ -103,8 +103,8 @@ describe('mapPage', () => {
         },
       },
     ]);
-    // Only title (absent: null) and blueprint run in JS; the rest go to jq.
-    expect(inJq(mapping)).toEqual([true, false, false, true, true, true, true]);
+    // Title (absent: null), blueprint and logins run in JS; the rest go to jq.
+    expect(inJq(mapping)).toEqual([true, false, false, false, true, true, true]);
     const page = [
       {
         id: 7,
@@ -129,7 +129,7 @@ describe('mapPage', () => {
   it('itemsToParse: one entity per element as .item, record keys kept; non-lists are skipped', async () => {
     const entry = (blueprint: string) => ({
       kind: 'repo',
-      selector: { query: '.item != "skip"' },
+      selector: { query: 'has("item") and .item != "skip"' },
       port: {
         itemsToParse: '.topics',
         entity: { mappings: { identifier: '.item', blueprint, properties: { repo: '.name' } } },
@@ -141,7 +141,7 @@ describe('mapPage', () => {
     expect(inJq(fastMapping)).toEqual([false, false, false, false]);
     // An itemsToParse that needs jq sends the whole entry to the jq page program.
     const jqItems = await compile([
-      { ...entry('"t"'), port: { ...entry('"t"').port, itemsToParse: '[.topics[]?]' } },
+      { ...entry('"t"'), port: { ...entry('"t"').port, itemsToParse: '[.topics[]?] | map(.)' } },
     ]);
     expect(jqItems.entries[0]?.fast).toBeNull();
     const page = [

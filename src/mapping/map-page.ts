@@ -1,7 +1,8 @@
 /**
  * Maps a page of records to catalog entities (manifest contract §6): one jq call per slice of the
  * page per resources entry, for the fields the JS fast path cannot evaluate (none when every program
- * of the entry is a path, a literal or a simple conditional; then jq is not called). jq runs on a
+ * of the entry is on it: paths, literals, conditionals, `+`, `==`, `tostring`, `[.a[].b]` … — see
+ * fast-path.ts; then jq is not called). jq runs on a
  * worker thread (jq-worker.ts) under `mapping.timeout`; the JS fast path has no loops or recursion
  * (fast-path.ts), so it stays on this thread.
  */
