@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { setMaxListeners } from 'node:events';
-import type { CatalogStore, Entity, KindResult, KindStatus, RunCounts } from '../catalog/index.js';
+import type { CatalogStore, Entity, KindStatus, RunCounts } from '../catalog/index.js';
 import { type InletError, isInletError } from '../errors/errors.js';
 import type { Client } from '../http/client.js';
 import { withLogContext } from '../http/log.js';
@@ -8,6 +8,7 @@ import type { HttpEvent } from '../http/types.js';
 import { acquireRun, keepLease, type LeaseSettings } from './lease.js';
 import type { KindPlan, SyncPlan } from './plan.js';
 import { createReader, type PageOfKind } from './read-kinds.js';
+import { COUNT_KEYS, newSummary, outcomeOf, zeroCounts } from './run-outcome.js';
 import { selectKinds } from './select-kinds.js';
 import { type KindOutcome, reconcilable } from './stale.js';
 
@@ -111,27 +112,6 @@ function trackCursor(cursors: Json, page: PageOfKind, cursor: (r: Json) => unkno
     if (greater) cursors[page.chain] = value;
   }
 }
-
-export const zeroCounts = (): Counts => ({
-  requests: 0,
-  retries: 0,
-  records: 0,
-  upserted: 0,
-  unchanged: 0,
-  deleted: 0,
-  skipped: 0,
-});
-
-const COUNT_KEYS = Object.keys(zeroCounts()) as Array<keyof Counts>;
-
-const newSummary = (kind: string, status: KindStatus = 'succeeded', reason?: string): KindSummary => ({
-  kind,
-  status,
-  done: status === 'skipped',
-  durationMs: 0,
-  ...(reason && { reason }),
-  ...zeroCounts(),
-});
 
 /**
  * One resync (docs: README "When is an entity deleted"): the run takes the integration's lease,
@@ -353,54 +333,4 @@ function partialOf(
   if (own || !kp.parent) return own;
   const parent = partialOf(kp.parent, byKind, cutShort);
   return parent && `its parent ${kp.parent} ${parent}`;
-}
-
-/** What `finishRun` stores, in every path: a summary, or the error that ended the run early. */
-function outcomeOf(
-  plan: SyncPlan,
-  summaries: Map<string, KindSummary>,
-  skipped: Map<string, string>,
-  result: SyncSummary | undefined,
-  fatal: unknown,
-) {
-  const kinds: KindResult[] = plan.kinds.map((kp) => {
-    const s = summaries.get(kp.kind) ?? newSummary(kp.kind, 'skipped', skipped.get(kp.kind));
-    const { kind, status, reason, errorCode, durationMs } = s;
-    const counts = Object.fromEntries(COUNT_KEYS.map((k) => [k, s[k]])) as unknown as Counts;
-    return {
-      kind,
-      status: result || status !== 'succeeded' ? status : 'failed',
-      ...counts,
-      durationMs,
-      ...(reason && { reason }),
-      ...(errorCode && { errorCode }),
-      ...(s.error && { errorMessage: s.error }),
-    };
-  });
-  const counts = zeroCounts();
-  for (const k of kinds) for (const key of COUNT_KEYS) counts[key] += k[key];
-  const firstFailure = kinds.find((k) => k.errorCode);
-  if (!result) {
-    const code = isInletError(fatal) ? fatal.code : 'E_INTERNAL';
-    const message = isInletError(fatal)
-      ? fatal.toLine()
-      : fatal instanceof Error
-        ? fatal.message
-        : String(fatal);
-    return {
-      status: 'failed' as const,
-      counts,
-      kinds,
-      errorCode: code,
-      errorMessage: message,
-      detail: message,
-    };
-  }
-  return {
-    status: result.status,
-    counts,
-    kinds,
-    detail: result.notes.join('; ') || undefined,
-    ...(firstFailure && { errorCode: firstFailure.errorCode, errorMessage: firstFailure.errorMessage }),
-  };
 }
