@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type CatalogStore, type InboxEntry, openCatalog, type StoredEntity } from '../catalog/index.js';
-import type { Client } from '../http/client.js';
 import { type Integration, openIntegration } from '../sync/open-integration.js';
 import { VirtualClock } from '../testing/virtual-clock.js';
 import { startApplier } from './apply.js';
@@ -268,7 +267,15 @@ describe('the inbox applier on a SQLite catalog (serve-and-webhooks: ordering an
     };
     for (let id = 1; id <= 5; id++)
       await deliver(store, 'updated', { id, name: `n${id}`, updated_at: '2026-02-01T00:00:00Z' });
-    const a = startApplier({ integration: 'hooks', store, events, mapper: slow, clock, claimMs: 30_000 });
+    const a = startApplier({
+      integration: 'hooks',
+      store,
+      events,
+      mapper: slow,
+      clock,
+      claimMs: 30_000,
+      batch: 5,
+    });
     await until('the first entry in hand', () => !first);
     const stopping = a.stop();
     release();
@@ -288,6 +295,45 @@ describe('the inbox applier on a SQLite catalog (serve-and-webhooks: ordering an
     await until('all applied', () => settled(store));
     expect(clock.now() - restartedAt).toBeGreaterThanOrEqual(29_000);
     expect((await store.listDeliveries('hooks')).every((e) => e.status === 'applied')).toBe(true);
+  });
+
+  it('with the default batch, a stopped applier leaves no claim: a restart applies the rest at once', async () => {
+    const clock = new VirtualClock();
+    await setUp(clock);
+    let release = () => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    let first = true;
+    const slow = {
+      mapPage: async (kind: string, records: Record<string, unknown>[], bindings: object) => {
+        if (first) {
+          first = false;
+          await held;
+        }
+        return integration.mapper.mapPage(kind, records, bindings);
+      },
+    };
+    for (let id = 1; id <= 5; id++)
+      await deliver(store, 'updated', { id, name: `n${id}`, updated_at: '2026-02-01T00:00:00Z' });
+    const a = startApplier({ integration: 'hooks', store, events, mapper: slow, clock });
+    await until('the first entry in hand', () => !first);
+    const stopping = a.stop();
+    release();
+    await stopping;
+    const restartedAt = clock.now();
+    appliers.push(
+      startApplier({
+        integration: 'hooks',
+        store: await second(clock),
+        events,
+        mapper: integration.mapper,
+        clock,
+      }),
+    );
+    await until('all applied', () => settled(store));
+    expect(clock.now() - restartedAt).toBeLessThan(60_000);
+    expect((await store.listDeliveries('hooks')).map((e) => e.status)).toEqual(Array(5).fill('applied'));
   });
 
   it('a reference whose get answers 404 deletes the entity (octopus: gone)', async () => {
