@@ -6,7 +6,7 @@ import { type CatalogStore, type InboxEntry, openCatalog, type StoredEntity } fr
 import { type Integration, openIntegration } from '../sync/open-integration.js';
 import { VirtualClock } from '../testing/virtual-clock.js';
 import { startApplier } from './apply.js';
-import { recordFetcher } from './fetch-record.js';
+import { integrationApplyDeps } from './apply-deps.js';
 import { HOOK_MANIFEST, type HookApi, type HookItem, startHookApi } from './hook-api.js';
 import type { Applier, ApplyMetrics, EventMatcher, MatchedEvent } from './types.js';
 
@@ -201,11 +201,16 @@ describe('the inbox applier on a SQLite catalog (serve-and-webhooks: ordering an
     await setUp(clock);
     const client = integration.connect();
     try {
-      const fetcher = recordFetcher(integration.loaded.manifest.resources, client, {});
       api.failGets = 2;
       await deliver(store, 'updated', { id: 4 }, 'ref');
       appliers.push(
-        startApplier({ integration: 'hooks', store, events, mapper: integration.mapper, fetcher, clock }),
+        startApplier({
+          integration: 'hooks',
+          store,
+          events,
+          ...integrationApplyDeps(integration, client),
+          clock,
+        }),
       );
       await until('applied', () => settled(store));
       const [entry] = (await store.listDeliveries('hooks')) as [InboxEntry];
@@ -340,14 +345,12 @@ describe('the inbox applier on a SQLite catalog (serve-and-webhooks: ordering an
     await setUp();
     const client = integration.connect();
     try {
-      const fetcher = recordFetcher(integration.loaded.manifest.resources, client, {});
       await deliver(store, 'updated', { id: 5 }, 'ref');
       const applier = startApplier({
         integration: 'hooks',
         store,
         events,
-        mapper: integration.mapper,
-        fetcher,
+        ...integrationApplyDeps(integration, client),
       });
       appliers.push(applier);
       await until('upserted', () => settled(store));
