@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type CatalogStore, type InboxEntry, openCatalog, type StoredEntity } from '../catalog/index.js';
 import { type Integration, openIntegration } from '../sync/open-integration.js';
+import { postgresUnavailable, startPostgres, type TestPostgres } from '../testing/postgres.js';
 import { VirtualClock } from '../testing/virtual-clock.js';
 import { startApplier } from './apply.js';
 import { integrationApplyDeps } from './apply-deps.js';
@@ -58,6 +59,10 @@ let integration: Integration;
 const appliers: Applier[] = [];
 const others: CatalogStore[] = [];
 let seq = 0;
+/** Where the catalog is: a SQLite file, or a fresh PostgreSQL database. */
+let backend: 'sqlite' | 'postgres' = 'sqlite';
+let target: TestPostgres | undefined;
+const pgSkip = postgresUnavailable();
 
 const deliver = async (on: CatalogStore, action: string, item: Partial<HookItem>, kind = 'item') =>
   on.addDelivery('hooks', {
@@ -77,11 +82,15 @@ async function setUp(clock?: VirtualClock) {
   await writeFile(join(dir, 'inlet.yaml'), HOOK_MANIFEST);
   integration = await openIntegration(dir, { set: [`baseUrl=${api.url}`] });
   const now = clock ? () => clock.now() : undefined;
-  store = await openCatalog(join(dir, 'catalog.db'), { now });
+  target =
+    backend === 'postgres' ? await startPostgres() : { url: join(dir, 'catalog.db'), stop: async () => {} };
+  store = await openCatalog(target.url, { now });
 }
 
 const second = async (clock?: VirtualClock) => {
-  const other = await openCatalog(join(dir, 'catalog.db'), { now: clock ? () => clock.now() : undefined });
+  const other = await openCatalog((target as TestPostgres).url, {
+    now: clock ? () => clock.now() : undefined,
+  });
   others.push(other);
   return other;
 };
@@ -94,66 +103,122 @@ afterEach(async () => {
   await Promise.all(appliers.splice(0).map((a) => a.stop()));
   await Promise.all(others.splice(0).map((s) => s.close()));
   await store?.close();
+  await target?.stop();
+  target = undefined;
   await integration?.close();
   await api?.close();
   await rm(dir, { recursive: true, force: true });
 });
 
-describe('the inbox applier on a SQLite catalog (serve-and-webhooks: ordering and resyncs)', () => {
-  it('(a) a newer state delivered before an older one stays; the older is counted stale', async () => {
-    await setUp();
-    const { applied, metrics } = countingMetrics();
-    await deliver(store, 'updated', { id: 3, name: 'newer', updated_at: '2026-03-02T00:00:00Z' });
-    await deliver(store, 'updated', { id: 3, name: 'older', updated_at: '2026-03-01T00:00:00Z' });
-    appliers.push(startApplier({ integration: 'hooks', store, events, mapper: integration.mapper, metrics }));
-    await until('both applied', () => settled(store));
-    expect((await entity(store, 'item', '3'))?.title).toBe('newer');
-    const byDelivery = Object.fromEntries(
-      (await store.listDeliveries('hooks')).map((e) => [e.deliveryId, e.status]),
-    );
-    expect(byDelivery).toEqual({ 'd-1': 'applied', 'd-2': 'stale' });
-    expect(applied).toEqual({ 'item:upserted': 1, 'item:stale': 1 });
-    // A delete older than the applied state is stale too: the entity stays.
-    await deliver(store, 'deleted', { id: 3, updated_at: '2026-02-01T00:00:00Z' });
-    appliers[0]?.wake();
-    await until('the delete settled', () => settled(store));
-    expect((await entity(store, 'item', '3'))?.title).toBe('newer');
-    expect(applied['item:stale']).toBe(2);
-  });
+async function newerStays() {
+  await setUp();
+  const { applied, metrics } = countingMetrics();
+  await deliver(store, 'updated', { id: 3, name: 'newer', updated_at: '2026-03-02T00:00:00Z' });
+  await deliver(store, 'updated', { id: 3, name: 'older', updated_at: '2026-03-01T00:00:00Z' });
+  appliers.push(startApplier({ integration: 'hooks', store, events, mapper: integration.mapper, metrics }));
+  await until('both applied', () => settled(store));
+  expect((await entity(store, 'item', '3'))?.title).toBe('newer');
+  const byDelivery = Object.fromEntries(
+    (await store.listDeliveries('hooks')).map((e) => [e.deliveryId, e.status]),
+  );
+  expect(byDelivery).toEqual({ 'd-1': 'applied', 'd-2': 'stale' });
+  expect(applied).toEqual({ 'item:upserted': 1, 'item:stale': 1 });
+  // A delete older than the applied state is stale too: the entity stays.
+  await deliver(store, 'deleted', { id: 3, updated_at: '2026-02-01T00:00:00Z' });
+  appliers[0]?.wake();
+  await until('the delete settled', () => settled(store));
+  expect((await entity(store, 'item', '3'))?.title).toBe('newer');
+  expect(applied['item:stale']).toBe(2);
+}
 
-  it('(b) deliveries applied while a resync runs survive it: an upsert, a DELETE, a new entity', async () => {
-    await setUp();
-    expect((await integration.sync({ db: store })).status).toBe('succeeded');
-    const gate = api.gate(2); // items 6..10: read, then held
-    const resync = integration.sync({ db: store });
-    await gate.reached;
-    // The API changes after the resync read page 2; webhooks say so.
-    const later = '2026-05-01T00:00:00Z';
-    Object.assign(api.items.get(7) as HookItem, { name: 'hooked', updated_at: later });
-    Object.assign(api.items.get(8) as HookItem, { deleted: true, updated_at: later });
-    api.items.set(99, { id: 99, name: 'fresh', updated_at: later, unlisted: true });
-    const applier = startApplier({ integration: 'hooks', store, events, mapper: integration.mapper });
-    appliers.push(applier);
-    await deliver(store, 'updated', api.items.get(7) as HookItem);
-    await deliver(store, 'deleted', { id: 8, updated_at: later });
-    await deliver(store, 'created', api.items.get(99) as HookItem);
-    applier.wake();
-    await until('three deliveries applied', () => settled(store));
-    expect((await entity(store, 'item', '7'))?.title).toBe('hooked');
-    expect(await entity(store, 'item', '8')).toBeUndefined();
-    gate.release();
-    const summary = await resync;
-    expect(summary.status).toBe('succeeded');
-    // The resync's page 2 held item 7 old and item 8 alive: neither wins over the webhooks.
-    expect((await entity(store, 'item', '7'))?.title).toBe('hooked');
-    expect(await entity(store, 'item', '8')).toBeUndefined();
-    // Item 99 was not in the resync's read, but was written after it started: not stale.
-    expect((await entity(store, 'item', '99'))?.title).toBe('fresh');
-    expect((await entity(store, 'item', '6'))?.title).toBe('item 6');
-    const statuses = (await store.listDeliveries('hooks')).map((e) => e.status);
-    expect(statuses).toEqual(['applied', 'applied', 'applied']);
-  });
+async function resyncKeepsWebhooks() {
+  await setUp();
+  expect((await integration.sync({ db: store })).status).toBe('succeeded');
+  const gate = api.gate(2); // items 6..10: read, then held
+  const resync = integration.sync({ db: store });
+  await gate.reached;
+  // The API changes after the resync read page 2; webhooks say so.
+  const later = '2026-05-01T00:00:00Z';
+  Object.assign(api.items.get(7) as HookItem, { name: 'hooked', updated_at: later });
+  Object.assign(api.items.get(8) as HookItem, { deleted: true, updated_at: later });
+  api.items.set(99, { id: 99, name: 'fresh', updated_at: later, unlisted: true });
+  const applier = startApplier({ integration: 'hooks', store, events, mapper: integration.mapper });
+  appliers.push(applier);
+  await deliver(store, 'updated', api.items.get(7) as HookItem);
+  await deliver(store, 'deleted', { id: 8, updated_at: later });
+  await deliver(store, 'created', api.items.get(99) as HookItem);
+  applier.wake();
+  await until('three deliveries applied', () => settled(store));
+  expect((await entity(store, 'item', '7'))?.title).toBe('hooked');
+  expect(await entity(store, 'item', '8')).toBeUndefined();
+  gate.release();
+  const summary = await resync;
+  expect(summary.status).toBe('succeeded');
+  // The resync's page 2 held item 7 old and item 8 alive: neither wins over the webhooks.
+  expect((await entity(store, 'item', '7'))?.title).toBe('hooked');
+  expect(await entity(store, 'item', '8')).toBeUndefined();
+  // Item 99 was not in the resync's read, but was written after it started: not stale.
+  expect((await entity(store, 'item', '99'))?.title).toBe('fresh');
+  expect((await entity(store, 'item', '6'))?.title).toBe('item 6');
+  const statuses = (await store.listDeliveries('hooks')).map((e) => e.status);
+  expect(statuses).toEqual(['applied', 'applied', 'applied']);
+}
 
+async function twoAppliersOnce() {
+  await setUp();
+  const other = await second();
+  const calls = new Map<string, number>();
+  const counting = {
+    mapPage: async (kind: string, records: Record<string, unknown>[], bindings: object) => {
+      const key = String(records[0]?.id);
+      calls.set(key, (calls.get(key) ?? 0) + 1);
+      return integration.mapper.mapPage(kind, records, bindings);
+    },
+  };
+  const a = startApplier({ integration: 'hooks', store, events, mapper: counting, batch: 3 });
+  const b = startApplier({ integration: 'hooks', store: other, events, mapper: counting, batch: 3 });
+  appliers.push(a, b);
+  for (let id = 1; id <= 60; id++) {
+    await deliver(id % 2 ? store : other, 'updated', {
+      id,
+      name: `n${id}`,
+      updated_at: '2026-02-01T00:00:00Z',
+    });
+    (id % 2 ? a : b).wake();
+  }
+  await until(
+    'all applied',
+    async () => (await store.listDeliveries('hooks', { limit: 100 })).length === 60 && settled(store),
+  );
+  expect(calls.size).toBe(60);
+  expect([...calls.values()].every((n) => n === 1)).toBe(true);
+  const statuses = new Set((await store.listDeliveries('hooks', { limit: 100 })).map((e) => e.status));
+  expect([...statuses]).toEqual(['applied']);
+}
+
+const ORDERING: Array<[string, () => Promise<void>]> = [
+  ['(a) a newer state delivered before an older one stays; the older is counted stale', newerStays],
+  [
+    '(b) deliveries applied while a resync runs survive it: an upsert, a DELETE, a new entity',
+    resyncKeepsWebhooks,
+  ],
+  ['(d) two appliers on one catalog apply each entry exactly once', twoAppliersOnce],
+];
+
+describe.each([
+  ['SQLite', 'sqlite', undefined],
+  ['PostgreSQL', 'postgres', pgSkip],
+] as const)('ordering and resyncs on %s (serve-and-webhooks)', (_name, kind, skip) => {
+  beforeEach(() => {
+    backend = kind;
+  });
+  afterEach(() => {
+    backend = 'sqlite';
+  });
+  for (const [title, scenario] of ORDERING) it.skipIf(skip)(title, scenario);
+});
+
+describe('the inbox applier on a SQLite catalog: retries, claims, get', () => {
   it('(c) a failing entry is retried with backoff 1, 2, 4, 8 s on fake time, then dead with a redacted line', async () => {
     const clock = new VirtualClock();
     await setUp(clock);
@@ -219,38 +284,6 @@ describe('the inbox applier on a SQLite catalog (serve-and-webhooks: ordering an
     } finally {
       await client.close();
     }
-  });
-
-  it('(d) two appliers on one catalog apply each entry exactly once', async () => {
-    await setUp();
-    const other = await second();
-    const calls = new Map<string, number>();
-    const counting = {
-      mapPage: async (kind: string, records: Record<string, unknown>[], bindings: object) => {
-        const key = String(records[0]?.id);
-        calls.set(key, (calls.get(key) ?? 0) + 1);
-        return integration.mapper.mapPage(kind, records, bindings);
-      },
-    };
-    const a = startApplier({ integration: 'hooks', store, events, mapper: counting, batch: 3 });
-    const b = startApplier({ integration: 'hooks', store: other, events, mapper: counting, batch: 3 });
-    appliers.push(a, b);
-    for (let id = 1; id <= 60; id++) {
-      await deliver(id % 2 ? store : other, 'updated', {
-        id,
-        name: `n${id}`,
-        updated_at: '2026-02-01T00:00:00Z',
-      });
-      (id % 2 ? a : b).wake();
-    }
-    await until(
-      'all applied',
-      async () => (await store.listDeliveries('hooks', { limit: 100 })).length === 60 && settled(store),
-    );
-    expect(calls.size).toBe(60);
-    expect([...calls.values()].every((n) => n === 1)).toBe(true);
-    const statuses = new Set((await store.listDeliveries('hooks', { limit: 100 })).map((e) => e.status));
-    expect([...statuses]).toEqual(['applied']);
   });
 
   it('entries claimed by a stopped applier are applied by the next one once the claim expires', async () => {
