@@ -33,7 +33,8 @@ export function openSqliteCatalog(path: string, options: SqliteOptions): Catalog
   const db = new Database(path, { fileMustExist: options.mustExist });
   try {
     db.pragma('journal_mode = WAL');
-    // NORMAL in WAL mode: a crash loses at most the last commits, never consistency (sqlite.org/wal.html).
+    // NORMAL in WAL mode: a killed process loses no commit; a power loss or OS crash may lose the last
+    // commits, never consistency (sqlite.org/pragma.html#pragma_synchronous, sqlite.org/wal.html).
     db.pragma('synchronous = NORMAL');
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs))}`);
     migrateSqlite(db, path, options.mustExist);

@@ -8,7 +8,7 @@ export interface VersionRow {
 }
 
 /** `writer.order` as stored: its text, and whether it was a number (so it compares numerically). */
-export function encodeOrder(order: Writer['order']): { value: string | null; numeric: boolean } {
+function encodeOrder(order: Writer['order']): { value: string | null; numeric: boolean } {
   if (order === undefined) return { value: null, numeric: false };
   return { value: String(order), numeric: typeof order === 'number' };
 }
