@@ -14,15 +14,18 @@ const KEPT_PREFIXES = ['x-ratelimit-', 'ratelimit-'];
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+/** How a URL under `baseUrl` is written in a cassette and in expected.ndjson: `{baseUrl}/repos/x`. */
+export const BASE_URL_MARK = '{baseUrl}';
+
 /**
- * `baseUrl` (origin and path, no trailing slash) cut from the front of every URL under it:
- * `https://ghe.example/api/v3/repos/x` → `/repos/x`, the base itself → `/`. A longer port or host
- * (`:80801` after `:8080`) is left alone.
+ * `baseUrl` (origin and path, no trailing slash) replaced with `{baseUrl}` wherever a URL under it
+ * occurs: `https://ghe.example/api/v3/repos/x` → `{baseUrl}/repos/x`. A longer port or host
+ * (`:80801` after `:8080`) is left alone. The replay server writes its own URL back in.
  */
 export function relativizer(baseUrl: URL | string): (text: string) => string {
   const base = String(baseUrl).replace(/\/+$/, '');
-  const pattern = new RegExp(`${escapeRegExp(base)}(?![\\w.:-])(/?)`, 'g');
-  return (text) => (text.includes(base) ? text.replace(pattern, '/') : text);
+  const pattern = new RegExp(`${escapeRegExp(base)}(?![\\w.:-])`, 'g');
+  return (text) => (text.includes(base) ? text.replace(pattern, BASE_URL_MARK) : text);
 }
 
 /** A string with URLs under the base relativized and secrets masked. */

@@ -4,9 +4,9 @@
  * `tests/settings.yaml` written, every secret masked. Nothing is written when any file would still
  * hold a secret value in any encoding the Redactor knows (SecretLeakError).
  */
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { openCatalog } from '../catalog/index.js';
 import { ConfigError, SecretLeakError } from '../errors/errors.js';
@@ -97,22 +97,25 @@ export async function recordIntegration(source: string, options: RecordOptions):
       for (const [kind, cassette] of cassettes) files.set(join(cassettesDir(outDir), `${kind}.json`), cassetteText(cassette));
       files.set(expectedFile(outDir), expectedText(entities));
       files.set(replaySettingsFile(outDir), settingsText(loaded.manifest.config ?? {}, loaded.settings.values, baseKey));
+      // The copied manifest, mapping and README with secret values masked (a README may quote a token).
       const copies = resolve(loaded.dir) === outDir ? [] : await integrationFiles(loaded.dir, loaded.file, loaded.mappingFile);
+      for (const [, to, text] of copies) files.set(to, redactor.text(text));
       // The check: no file may hold a secret in any of its forms, the copied manifest included.
-      for (const [file, text] of [...files, ...copies.map(([from, , text]) => [from, text] as const)]) {
+      for (const [file, text] of files) {
         if (redactor.contains(text)) {
           throw new SecretLeakError(`record: refusing to write ${file}: a secret value still occurs in it`);
         }
       }
       await mkdir(cassettesDir(outDir), { recursive: true });
-      for (const [, to] of copies) await mkdir(resolve(to, '..'), { recursive: true });
-      for (const [from, to] of copies) await copyFile(from, to);
-      for (const [file, text] of files) await writeFile(file, text);
+      for (const [file, text] of files) {
+        await mkdir(dirname(file), { recursive: true });
+        await writeFile(file, text);
+      }
       return {
         dir: outDir,
         kinds: Object.fromEntries([...cassettes].map(([k, c]) => [k, c.length])),
         entities: entities.length,
-        files: [...copies.map(([, to]) => to), ...files.keys()].map((f) => f.slice(outDir.length + 1)),
+        files: [...files.keys()].map((f) => f.slice(outDir.length + 1)),
       };
 
       async function integrationFiles(dir: string, manifest: string, mapping: string | undefined) {

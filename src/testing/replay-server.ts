@@ -1,13 +1,12 @@
 /**
  * The cassette replay server (docs/testing.md): a loopback API answering each request with the
- * recorded response that matches it (method, path, query, body). Served at the root, so the paths
- * and root-relative URLs of the cassettes resolve against it, and `Link` / `Location` targets are
- * rewritten onto its base URL. Seeded faults go in front (`--faults`), in the API's own rate-limit shape.
+ * recorded response that matches it (method, path, query, body). Served at the root (the replayed
+ * integration's base URL), with `{baseUrl}` in recorded headers and bodies rewritten to its own URL. Seeded faults go in front (`--faults`), in the API's own rate-limit shape.
  */
 import { Hono } from 'hono';
 import type { Clock } from '../http/clock.js';
 import type { Cassette, CassetteRequest, Interaction } from './cassette.js';
-import { cassetteQuery, decodeBody } from './cassette-scrub.js';
+import { BASE_URL_MARK, cassetteQuery, decodeBody, relativizer, scrubJson } from './cassette-scrub.js';
 import { type FaultSpec, faultInjector, type RateLimitAnswer } from './faults.js';
 import { closestRequest, describeRequest, requestMatches } from './replay-match.js';
 import { type ServedApp, serve } from './serve.js';
@@ -69,11 +68,13 @@ export async function startReplay(
   app.all('*', async (c) => {
     const url = new URL(c.req.url);
     const text = await c.req.text();
+    // The client's own URLs inside the request (a `redirect_uri`) compare as `{baseUrl}/…`, as recorded.
+    const relative = relativizer(base);
     const actual: CassetteRequest = {
       method: c.req.method,
       path: url.pathname,
-      query: cassetteQuery(url.searchParams, (s) => s),
-      body: decodeBody(text, c.req.header('content-type')),
+      query: cassetteQuery(url.searchParams, relative),
+      body: scrubJson(decodeBody(text, c.req.header('content-type')), relative),
     };
     const matches = entries.filter((e) => requestMatches(e.request, actual));
     if (matches.length === 0) {
@@ -119,18 +120,16 @@ function injector(config: ReplayConfig) {
     .middleware;
 }
 
-/** The recorded response, with root-relative `Link` and `Location` targets put on `base`. */
+/** The recorded response, with `{baseUrl}` in its headers and body put back as this server's URL. */
 function respond(recorded: Interaction['response'], base: string): Response {
+  const absolute = (text: string) => text.replaceAll(BASE_URL_MARK, base);
   const headers = new Headers();
-  for (const [name, value] of Object.entries(recorded.headers)) {
-    if (name === 'link') headers.set(name, value.replace(/<\//g, `<${base}/`));
-    else if (name === 'location' && value.startsWith('/')) headers.set(name, `${base}${value}`);
-    else headers.set(name, value);
-  }
+  for (const [name, value] of Object.entries(recorded.headers)) headers.set(name, absolute(value));
   const body = recorded.body;
   if (body === null || body === undefined) return new Response(null, { status: recorded.status, headers });
-  const json = typeof body !== 'string' || /json/i.test(headers.get('content-type') ?? '');
-  if (json && !headers.has('content-type')) headers.set('content-type', 'application/json');
-  const text = typeof body === 'string' && !/json/i.test(headers.get('content-type') ?? '') ? body : JSON.stringify(body);
-  return new Response(text, { status: recorded.status, headers });
+  const isJson = /json/i.test(headers.get('content-type') ?? '');
+  if (typeof body !== 'string' && !headers.has('content-type')) headers.set('content-type', 'application/json');
+  // The mark has no character JSON escapes, so it is replaced in the serialized text as it is.
+  const text = typeof body === 'string' && !isJson ? body : JSON.stringify(body);
+  return new Response(absolute(text), { status: recorded.status, headers });
 }

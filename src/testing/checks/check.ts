@@ -30,7 +30,10 @@ export function problemsOf(run: ReplayRun): string[] {
   if (run.unmatched.length > 3) out.push(`and ${run.unmatched.length - 3} more unmatched requests`);
   for (const k of run.summary?.kinds ?? []) {
     if (k.status === 'failed' && k.error) out.push(k.error);
-    else if (k.status === 'partial') out.push(`kind ${k.kind} partial: ${k.reason ?? 'read incompletely'}`);
+    // A configured cap (maxItems, maxItemsPerChain) cut the recording the same way; a loop or maxPages did not.
+    else if (k.status === 'partial' && !/\bmaxItems(PerChain)? \(/.test(k.reason ?? '')) {
+      out.push(`kind ${k.kind} partial: ${k.reason ?? 'read incompletely'}`);
+    }
   }
   return out;
 }
