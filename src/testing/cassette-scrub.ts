@@ -81,7 +81,12 @@ export function cassetteRequest(
       return clean === decoded ? segment : clean;
     })
     .join('/');
-  return { method, path, query: cassetteQuery(url.searchParams, scrub), body: scrubJson(decodeBody(body), scrub) };
+  return {
+    method,
+    path,
+    query: cassetteQuery(url.searchParams, scrub),
+    body: scrubJson(decodeBody(body), scrub),
+  };
 }
 
 export function cassetteQuery(params: URLSearchParams, scrub: StringScrub): CassetteQuery {
