@@ -71,7 +71,7 @@ export function cassetteRequest(
   scrub: StringScrub,
 ): CassetteRequest {
   const basePath = baseUrl.pathname.replace(/\/+$/, '');
-  const under = url.origin === baseUrl.origin && (url.pathname + '/').startsWith(`${basePath}/`);
+  const under = url.origin === baseUrl.origin && `${url.pathname}/`.startsWith(`${basePath}/`);
   const rawPath = under ? url.pathname.slice(basePath.length) || '/' : `${url.origin}${url.pathname}`;
   const path = rawPath
     .split('/')

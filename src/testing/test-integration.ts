@@ -77,7 +77,7 @@ export async function testIntegration(dir: string, options: TestOptions = {}): P
           passed: true,
           reason: `rewrote ${expectedPath} (${first.entities.length} entities)`,
         });
-      } else report(expectedCatalog(first, expected));
+      } else report(expectedCatalog(first, expected, emptyKinds(first, integration, expected)));
       report(idempotentResync(second));
 
       const clock = new VirtualClock(Date.now());
@@ -219,4 +219,22 @@ function identifierPrograms(integration: Integration): Map<string, string> {
     if (typeof id === 'string' && !out.has(entry.kind)) out.set(entry.kind, id);
   }
   return out;
+}
+
+/** Kinds whose responses gave no records although the expected catalog holds their blueprints: the `records` path, most likely. */
+function emptyKinds(
+  run: ReplayRun,
+  integration: Integration,
+  expected: ExportedEntity[] | undefined,
+): string[] {
+  const blueprints = new Set((expected ?? []).map((e) => e.blueprint));
+  return (run.summary?.kinds ?? [])
+    .filter((k) => k.records === 0 && k.requests > 0)
+    .filter((k) => integration.mapper.blueprintsOf(k.kind).literals.some((b) => blueprints.has(b)))
+    .map((k) => {
+      const records = integration.loaded.manifest.resources[k.kind]?.records;
+      const path =
+        typeof records === 'string' ? records : records === undefined ? 'the body' : JSON.stringify(records);
+      return `kind ${k.kind}: ${k.requests} responses gave 0 records (records: ${path})`;
+    });
 }
