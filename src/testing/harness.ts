@@ -23,7 +23,10 @@ import { type ReplayServer, startReplay } from './replay-server.js';
  * point a sync at it. Close it in `afterAll`.
  * @example const sim = await startBuiltInSimulator('github', { size: { orgs: 1 } });
  */
-export function startBuiltInSimulator(name: string, options?: SimulatorOptions): Promise<RunningSimulator> {
+export async function startBuiltInSimulator(
+  name: string,
+  options?: SimulatorOptions,
+): Promise<RunningSimulator> {
   const builtIn = builtIns.get(name);
   if (!builtIn)
     throw new ConfigError(`no simulator for "${name}" (built-ins: ${[...builtIns.keys()].join(', ')})`);
