@@ -30,8 +30,12 @@ export function problemsOf(run: ReplayRun): string[] {
   if (run.unmatched.length > 3) out.push(`and ${run.unmatched.length - 3} more unmatched requests`);
   for (const k of run.summary?.kinds ?? []) {
     if (k.status === 'failed' && k.error) out.push(k.error);
-    // A configured cap (maxItems, maxItemsPerChain) cut the recording the same way; a loop or maxPages did not.
-    else if (k.status === 'partial' && !/\bmaxItems(PerChain)? \(/.test(k.reason ?? '')) {
+    // A configured cap (maxItems, maxItemsPerChain) cut the recording the same way, and an incremental
+    // read is partial by design; a loop or maxPages is a fault of the integration.
+    else if (
+      k.status === 'partial' &&
+      !/\bmaxItems(PerChain)? \(|was read incrementally/.test(k.reason ?? '')
+    ) {
       out.push(`kind ${k.kind} partial: ${k.reason ?? 'read incompletely'}`);
     }
   }
