@@ -91,7 +91,7 @@ export async function testIntegration(dir: string, options: TestOptions = {}): P
       report(faultsTolerated(faulted, first.entities, faultText, retries));
       server.configure({});
 
-      report(await failureTrials(main, replay, server, integration, [...cassettes.keys()], kinds));
+      report(await failureTrials(main, replay, server, integration, [...cassettes.keys()]));
       report(entitiesComplete(first, identifierPrograms(integration)));
       const cursors = new Map<
         string,
@@ -174,7 +174,6 @@ async function failureTrials(
   server: ReplayServer,
   integration: Integration,
   recorded: string[],
-  kinds: string[] | undefined,
 ) {
   const trials: FailureTrial[] = [];
   for (const kind of recorded.filter(
@@ -192,7 +191,6 @@ async function failureTrials(
     // Put the catalog back to the good state for the next kind.
     await replay(store);
   }
-  void kinds;
   return noDeleteOnFailure(trials);
 }
 
