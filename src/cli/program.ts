@@ -4,7 +4,9 @@ import { writeManifestSchema } from '../manifest/write-schema.js';
 import { registerCatalog } from './commands/catalog.js';
 import { registerCheck } from './commands/check.js';
 import { registerMock } from './commands/mock.js';
+import { registerRecord } from './commands/record.js';
 import { registerSync } from './commands/sync.js';
+import { registerTest } from './commands/test.js';
 import { webhooksCommand } from './commands/webhooks.js';
 import type { CliIo } from './common.js';
 import { runDemo } from './demo.js';
@@ -39,6 +41,8 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
   registerCatalog(program, io);
   registerMock(program, io);
   webhooksCommand(program, io);
+  registerRecord(program, io);
+  registerTest(program, io, setExit);
 
   program
     .command('schema [file]')
