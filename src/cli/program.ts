@@ -3,6 +3,7 @@ import { type ConfigError, isInletError, issueLine } from '../errors/errors.js';
 import { writeManifestSchema } from '../manifest/write-schema.js';
 import { registerCatalog } from './commands/catalog.js';
 import { registerCheck } from './commands/check.js';
+import { registerInit } from './commands/init.js';
 import { registerMock } from './commands/mock.js';
 import { registerSync } from './commands/sync.js';
 import type { CliIo } from './common.js';
@@ -37,6 +38,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
   registerCheck(program, io, setExit);
   registerCatalog(program, io);
   registerMock(program, io);
+  registerInit(program, io);
 
   program
     .command('schema [file]')

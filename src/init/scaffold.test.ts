@@ -1,0 +1,186 @@
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { runCli } from '../cli/program.js';
+import { loadManifest } from '../manifest/load.js';
+import { syncIntegration } from '../sync/sync-integration.js';
+import { readCatalog } from '../testing/catalog.js';
+import { serve } from '../testing/serve.js';
+
+const schema = JSON.parse(await readFile(new URL('../../schema/inlet.schema.json', import.meta.url), 'utf8'));
+const CLI = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
+
+function cli() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    out,
+    err,
+    run: (...args: string[]) =>
+      runCli(['node', 'inlet', ...args], { stdout: (t) => out.push(t), stderr: (t) => err.push(t) }),
+  };
+}
+
+interface Interaction {
+  request: { method: string; path: string; query: Record<string, string> };
+  response: { status: number; headers: Record<string, string>; body: unknown };
+}
+
+/** A loopback server answering exactly the cassettes' requests (method, path, query); anything else is a 599. */
+async function serveCassettes(dir: string) {
+  const interactions: Interaction[] = [];
+  for (const file of await readdir(join(dir, 'tests', 'cassettes'))) {
+    interactions.push(
+      ...(JSON.parse(await readFile(join(dir, 'tests', 'cassettes', file), 'utf8')) as Interaction[]),
+    );
+  }
+  const seen: string[] = [];
+  const key = (method: string, path: string, query: Record<string, string>) =>
+    `${method} ${path}?${new URLSearchParams(Object.entries(query).sort()).toString()}`;
+  const byKey = new Map(interactions.map((i) => [key(i.request.method, i.request.path, i.request.query), i]));
+  const served = await serve({
+    fetch: (request) => {
+      const url = new URL(request.url);
+      const k = key(request.method, url.pathname, Object.fromEntries(url.searchParams));
+      seen.push(k);
+      const hit = byKey.get(k);
+      if (!hit) return new Response('no such interaction', { status: 599 });
+      return new Response(JSON.stringify(hit.response.body), {
+        status: hit.response.status,
+        headers: hit.response.headers,
+      });
+    },
+  });
+  return { served, seen, interactions };
+}
+
+describe('inlet init <name>', () => {
+  let root: string;
+  let demo: string;
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'inlet-init-'));
+    demo = join(root, 'demo');
+  });
+  afterEach(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('writes ./<name> by default (the built CLI, run in a fresh folder)', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, [CLI, 'init', 'demo'], { cwd: root });
+    expect(stdout).toContain('created demo/');
+    expect(stdout).toContain('next: inlet test demo');
+    expect((await readdir(demo)).sort()).toEqual(['README.md', 'inlet.yaml', 'mapping.yml', 'tests']);
+  });
+
+  it('writes a folder whose manifest loads, passes the JSON schema and explains every field', async () => {
+    expect(await cli().run('init', 'demo', '--dir', demo)).toBe(0);
+    const files = (await readdir(demo, { recursive: true })).sort();
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'inlet.yaml',
+        'mapping.yml',
+        'README.md',
+        'tests/cassettes/project.json',
+        'tests/cassettes/task.json',
+        'tests/expected.ndjson',
+        'tests/settings.yaml',
+      ]),
+    );
+    const loaded = await loadManifest(demo);
+    expect(Object.keys(loaded.manifest.resources)).toEqual(['project', 'task']);
+    expect(loaded.mappingFile).toMatch(/mapping\.yml$/);
+
+    const raw = parse(await readFile(join(demo, 'inlet.yaml'), 'utf8'));
+    const validate = new Ajv2020({ strict: false }).compile(schema);
+    expect(validate(raw), JSON.stringify(validate.errors)).toBe(true);
+
+    // Every key of inlet.yaml and mapping.yml is named in some comment line.
+    for (const file of [join(demo, 'inlet.yaml'), join(demo, 'mapping.yml')]) {
+      const text = await readFile(file, 'utf8');
+      const comments = text
+        .split('\n')
+        .filter((line) => line.trimStart().startsWith('#'))
+        .join('\n');
+      const keys = new Set(
+        [...text.matchAll(/^\s*(?:- )?([A-Za-z_]+):/gm), ...text.matchAll(/[{,] ([A-Za-z_]+):/g)].map(
+          (m) => m[1]!,
+        ),
+      );
+      for (const k of keys) expect(comments, `${file}: ${k}`).toMatch(new RegExp(`\\b${k}\\b`));
+    }
+  });
+
+  it('syncs the cassette data into exactly tests/expected.ndjson', async () => {
+    expect(await cli().run('init', 'demo', '--dir', demo)).toBe(0);
+    const { served, seen, interactions } = await serveCassettes(demo);
+    try {
+      const summary = await syncIntegration(demo, { set: [`baseUrl=${served.url}`], db: join(root, 'c.db') });
+      expect(summary.status).toBe('succeeded');
+      // Every recorded request was made (link pagination followed), none beyond them.
+      expect(seen).toHaveLength(interactions.length);
+      const entities = await readCatalog(join(root, 'c.db'));
+      const exported = entities
+        .map((e) => ({
+          blueprint: e.blueprint,
+          identifier: e.identifier,
+          title: e.title,
+          properties: e.properties,
+          relations: e.relations,
+        }))
+        .sort((a, b) => (a.blueprint + a.identifier < b.blueprint + b.identifier ? -1 : 1));
+      const expected = (await readFile(join(demo, 'tests', 'expected.ndjson'), 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      expect(exported).toEqual(expected);
+      expect(expected).toHaveLength(7);
+    } finally {
+      await served.close();
+    }
+  });
+
+  it('writes into --dir and uses it in the next step', async () => {
+    const { run, out } = cli();
+    const dir = join(root, 'nested', 'acme');
+    expect(await run('init', 'acme-crm', '--dir', dir)).toBe(0);
+    expect(out.join('')).toContain(`next: inlet test ${dir}`);
+    const loaded = await loadManifest(dir);
+    expect(loaded.manifest.name).toBe('acme-crm');
+    expect(loaded.manifest.config?.token?.env).toBe('ACME_CRM_TOKEN');
+  });
+
+  it('refuses a non-empty folder in one line and leaves it untouched', async () => {
+    await mkdir(demo);
+    await writeFile(join(demo, 'notes.txt'), 'mine');
+    const { run, err } = cli();
+    expect(await run('init', 'demo', '--dir', demo)).toBe(1);
+    expect(err).toHaveLength(1);
+    expect(err[0]).toBe(
+      `E_CONFIG: init: ${demo} already exists and is not empty; nothing written (choose another name or --dir)\n`,
+    );
+    expect(await readdir(demo)).toEqual(['notes.txt']);
+  });
+
+  it('accepts an empty folder', async () => {
+    await mkdir(demo);
+    expect(await cli().run('init', 'demo', '--dir', demo)).toBe(0);
+    expect(await readdir(demo)).toContain('inlet.yaml');
+  });
+
+  it.each(['Demo', 'my_api', '9lives', 'a--b', 'trailing-', '../escape'])(
+    'refuses the name %j',
+    async (name) => {
+      const { run, err } = cli();
+      expect(await run('init', name, '--dir', join(root, 'x'))).toBe(1);
+      expect(err).toHaveLength(1);
+      expect(err[0]).toContain(`E_CONFIG: init: name "${name}" must be kebab-case`);
+      expect(await readdir(root)).toEqual([]);
+    },
+  );
+});
