@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Clock } from '../src/http/clock.js';
-import type { FaultSpec } from '../src/testing/faults.js';
+import type { FaultSpec, RateLimitAnswer } from '../src/testing/faults.js';
 import type { ServedApp } from '../src/testing/serve.js';
 
 /** What `inlet mock <name>` and the tests need to run an integration's simulator. */
@@ -28,6 +28,8 @@ export interface BuiltIn {
   name: string;
   title: string;
   startSimulator(options?: SimulatorOptions): Promise<RunningSimulator>;
+  /** The API's own rate-limit answer, used by `inlet test --faults` on the replay server. @default genericRateLimitAnswer */
+  rateLimitAnswer?: RateLimitAnswer;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { BuiltIn } from '../registry.js';
+import { githubRateLimitAnswer } from './simulator/rate-limit.js';
 import { startSimulator } from './simulator/start.js';
 
 /** The GitHub integration: organizations, repositories and pull requests (REST API v3). */
@@ -6,4 +7,5 @@ export const github: BuiltIn = {
   name: 'github',
   title: 'GitHub',
   startSimulator,
+  rateLimitAnswer: githubRateLimitAnswer,
 };

@@ -16,3 +16,17 @@ export function packageInfo(): { name: string; version: string } {
     dir = parent;
   }
 }
+
+/** The folder of the package's own package.json, or undefined when it is not found. */
+export function packageRoot(): string | undefined {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = join(dir, 'package.json');
+    if (existsSync(candidate) && (JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string }).name === 'inlet') {
+      return dir;
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}

@@ -5,7 +5,9 @@ import { registerCatalog } from './commands/catalog.js';
 import { registerCheck } from './commands/check.js';
 import { registerInit } from './commands/init.js';
 import { registerMock } from './commands/mock.js';
+import { registerRecord } from './commands/record.js';
 import { registerSync } from './commands/sync.js';
+import { registerTest } from './commands/test.js';
 import type { CliIo } from './common.js';
 import { runDemo } from './demo.js';
 import { packageInfo } from './package-info.js';
@@ -38,6 +40,8 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
   registerCheck(program, io, setExit);
   registerCatalog(program, io);
   registerMock(program, io);
+  registerRecord(program, io);
+  registerTest(program, io, setExit);
   registerInit(program, io);
 
   program

@@ -20,7 +20,8 @@ export type ErrorCode =
   | 'E_PAGINATION'
   | 'E_CATALOG'
   | 'E_BUSY'
-  | 'E_MAPPING';
+  | 'E_MAPPING'
+  | 'E_SECRET_LEAK';
 
 /** Where a failure happened; every field is already redacted. */
 export interface ErrorContext {
@@ -194,5 +195,11 @@ export class CatalogError extends InletError {
 export class MappingError extends InletError {
   constructor(message: string, context?: ErrorContext) {
     super('E_MAPPING', message, context);
+  }
+}
+/** `inlet record` refused to write a file in which a secret value still occurs (in any encoding). */
+export class SecretLeakError extends InletError {
+  constructor(message: string, context?: ErrorContext) {
+    super('E_SECRET_LEAK', message, context);
   }
 }

@@ -325,6 +325,7 @@ export function createClient(options: ClientOptions): Client {
           signal: signal ?? o.signal,
         });
         req.headers = { ...req.headers, ...lowerCaseKeys(page.headers ?? {}) };
+        if (o.kind !== undefined) req.kind = o.kind;
         const res = await send(req);
         return {
           url: res.request.url,

@@ -39,7 +39,7 @@ const MIN_SECRET_LENGTH = 4;
 const MAX_BYTES_PER_CHAR = 4;
 
 /** True for a query parameter name that names a credential (`access_token`, `privateToken`, `x-api-key`). */
-function isSecretParam(name: string): boolean {
+export function isSecretParam(name: string): boolean {
   const lower = name.toLowerCase();
   return SECRET_PARAM_NAMES.has(lower) || SECRET_PARAM_SUFFIXES.some((suffix) => lower.endsWith(suffix));
 }

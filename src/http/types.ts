@@ -25,6 +25,8 @@ export interface HttpRequest {
    * budget is kept per (origin, credential). Never the secret itself.
    */
   credentialKey?: string;
+  /** The manifest kind whose chain this page belongs to (`pages({ kind })`), for recording (docs/testing.md). */
+  kind?: string;
 }
 
 /** A fully buffered response: pages are JSON documents, bounded by `maxResponseSize`. */

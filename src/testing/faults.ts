@@ -3,7 +3,6 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { ConfigError } from '../errors/errors.js';
 import { type Clock, systemClock } from '../http/clock.js';
 import { seededRandom } from './prng.js';
-import { primaryLimitBody } from './rate-limiter.js';
 
 export type FaultKind =
   | '429'
@@ -44,16 +43,53 @@ export interface FaultSpec {
   slowMs?: number;
   /** Only requests whose path matches are faulted. */
   only?: RegExp;
+  /**
+   * A probability per kind (`429:0.1,502:0.05`); when given it replaces `rate` (their sum) and `kinds`.
+   */
+  rates?: Partial<Record<FaultKind, number>>;
+  /** A real-time delay before every response, drawn uniformly in [minMs, maxMs] (`latency:20ms-200ms`). */
+  latency?: { minMs: number; maxMs: number };
 }
+
+/** Which rate-limit fault to answer, when, and how long the block lasts. */
+export interface RateLimitFault {
+  kind: '429' | '403-primary' | '403-secondary';
+  /** Server time, ms. */
+  now: number;
+  retryAfterSeconds: number;
+}
+
+/**
+ * How an API says "rate limited": each simulator answers in its own shape (GitHub 403/429 with
+ * x-ratelimit-*, Jira 429 with Retry-After and X-RateLimit-Reset …); a replay takes it from the integration.
+ */
+export type RateLimitAnswer = (c: Context, fault: RateLimitFault) => Response;
+
+/**
+ * The answer of an API we know nothing about: 429 with Retry-After (RFC 6585 §4, RFC 9110 §10.2.3),
+ * and for the 403 kinds a 403 with `x-ratelimit-remaining: 0` and its reset (epoch seconds), or Retry-After.
+ */
+export const genericRateLimitAnswer: RateLimitAnswer = (c, { kind, now, retryAfterSeconds }) => {
+  if (kind === '403-primary') {
+    c.header('x-ratelimit-remaining', '0');
+    c.header('x-ratelimit-reset', String(Math.ceil((now + retryAfterSeconds * 1000) / 1000)));
+    return c.json({ message: 'rate limit exceeded' }, 403);
+  }
+  c.header('retry-after', String(retryAfterSeconds));
+  return c.json({ message: 'Too Many Requests' }, kind === '429' ? 429 : 403);
+};
 
 const SPEC_KEYS = new Set(['rate', 'seed', 'kinds', 'retry-after', 'slow-ms', 'only']);
 
 /**
- * Parse the `--faults` text form: comma-separated `key=value` pairs; `kinds` joined with `+`.
- * Keys: rate, seed, kinds, retry-after (seconds), slow-ms, only (a regex source; no commas).
+ * Parse the `--faults` text form (docs/testing.md): a comma list of `kind:probability` with `seed:N`,
+ * `latency:20ms-200ms` and `retry-after:S`; or the older `key=value` pairs (rate, seed, kinds joined
+ * with `+`, retry-after, slow-ms, only).
+ * @example parseFaultSpec('429:0.1,502:0.05,reset:0.05,seed:1')
  * @example parseFaultSpec('rate=0.2,seed=7,kinds=429+403-primary+502,retry-after=2')
  */
 export function parseFaultSpec(text: string): FaultSpec {
+  if (text.includes(':') && !text.includes('=')) return parseColonSpec(text);
   const fields = new Map<string, string>();
   for (const part of text.split(',')) {
     const trimmed = part.trim();
@@ -91,6 +127,48 @@ export function parseFaultSpec(text: string): FaultSpec {
   return spec;
 }
 
+function parseColonSpec(text: string): FaultSpec {
+  const rates: Partial<Record<FaultKind, number>> = {};
+  const spec: FaultSpec = { rate: 0 };
+  const seen = new Set<string>();
+  for (const part of text.split(',')) {
+    const trimmed = part.trim();
+    if (trimmed === '') continue;
+    const colon = trimmed.indexOf(':');
+    if (colon <= 0) throw new ConfigError(`fault spec: expected kind:value, got "${trimmed}"`);
+    const key = trimmed.slice(0, colon).trim();
+    const value = trimmed.slice(colon + 1).trim();
+    if (seen.has(key)) throw new ConfigError(`fault spec: "${key}" given twice`);
+    seen.add(key);
+    if (key === 'seed') spec.seed = integer('seed', value);
+    else if (key === 'retry-after') spec.retryAfterSeconds = integer('retry-after', value);
+    else if (key === 'latency') spec.latency = latency(value);
+    else if (ALL_KINDS.includes(key as FaultKind)) {
+      const probability = rate(value);
+      rates[faultKind(key)] = probability;
+      spec.rate += probability;
+    } else {
+      throw new ConfigError(
+        `fault spec: unknown key "${key}" (expected a fault kind ${ALL_KINDS.join(', ')}, or seed, latency, retry-after)`,
+      );
+    }
+  }
+  if (spec.rate > 1 + 1e-9) {
+    throw new ConfigError(`fault spec: the probabilities add up to ${spec.rate}, more than 1`);
+  }
+  if (Object.keys(rates).length > 0) spec.rates = rates;
+  return spec;
+}
+
+function latency(text: string): { minMs: number; maxMs: number } {
+  const match = /^(\d+)ms(?:-(\d+)ms)?$/.exec(text);
+  if (!match) throw new ConfigError(`fault spec: "latency" must look like 20ms-200ms, got "${text}"`);
+  const minMs = Number(match[1]);
+  const maxMs = Number(match[2] ?? match[1]);
+  if (maxMs < minMs) throw new ConfigError(`fault spec: "latency" ${text} ends before it starts`);
+  return { minMs, maxMs };
+}
+
 function rate(text: string): number {
   const value = text === '' ? Number.NaN : Number(text);
   if (!(value >= 0 && value <= 1)) {
@@ -120,6 +198,8 @@ export interface FaultInjectorOptions {
   onFault?: (c: Context, kind: FaultKind) => void;
   /** Called for a request that arrives while a Retry-After / rate-limit reset announced by a fault runs. */
   onViolation?: (c: Context) => void;
+  /** The API's own rate-limit answer. @default genericRateLimitAnswer */
+  rateLimitAnswer?: RateLimitAnswer;
 }
 
 export interface FaultInjector {
@@ -146,12 +226,18 @@ export function faultInjector(spec: FaultSpec, options: FaultInjectorOptions = {
   let random = seededRandom(spec.seed ?? 1);
   let blockedUntil = Number.NEGATIVE_INFINITY;
   const justFaulted = new Set<string>();
+  const answer = options.rateLimitAnswer ?? genericRateLimitAnswer;
+  const rates = spec.rates && Object.entries(spec.rates);
 
   const middleware: MiddlewareHandler = async (c, next) => {
     const now = clock.now();
+    if (spec.latency) {
+      const { minMs, maxMs } = spec.latency;
+      await realDelay(minMs + Math.floor(random() * (maxMs - minMs + 1)), c.req.raw.signal);
+    }
     if (now < blockedUntil) {
       options.onViolation?.(c);
-      return tooManyRequests(c, Math.ceil((blockedUntil - now) / 1000));
+      return answer(c, { kind: '429', now, retryAfterSeconds: Math.ceil((blockedUntil - now) / 1000) });
     }
     if (spec.only) spec.only.lastIndex = 0; // a /g or /y regex keeps state between test() calls
     if (spec.only && !spec.only.test(c.req.path)) return next();
@@ -160,13 +246,16 @@ export function faultInjector(spec: FaultSpec, options: FaultInjectorOptions = {
     const roll = random();
     const pick = random();
     if (justFaulted.delete(key) || roll >= spec.rate) return next();
-    const kind = kinds[Math.floor(pick * kinds.length)] ?? '500';
+    const kind = rates ? pickByRate(rates, roll) : (kinds[Math.floor(pick * kinds.length)] ?? '500');
     justFaulted.add(key);
     options.onFault?.(c, kind);
     if (kind === '429' || kind === '403-primary' || kind === '403-secondary') {
       blockedUntil = now + retryAfter * 1000;
     }
-    return inject(c, next, kind, { now, retryAfter, slowMs: spec.slowMs ?? 100 });
+    if (kind === '429' || kind === '403-primary' || kind === '403-secondary') {
+      return answer(c, { kind, now, retryAfterSeconds: retryAfter });
+    }
+    return inject(c, next, kind, spec.slowMs ?? 100);
   };
 
   return {
@@ -179,34 +268,23 @@ export function faultInjector(spec: FaultSpec, options: FaultInjectorOptions = {
   };
 }
 
-function tooManyRequests(c: Context, retryAfter: number): Response {
-  c.header('retry-after', String(retryAfter));
-  return c.json({ message: 'Too Many Requests', documentation_url: 'https://docs.github.com/rest' }, 429);
+/** The kind whose cumulative probability first passes `roll` (roll < the sum of the rates). */
+function pickByRate(rates: Array<[string, number | undefined]>, roll: number): FaultKind {
+  let acc = 0;
+  for (const [kind, probability] of rates) {
+    acc += probability ?? 0;
+    if (roll < acc) return kind as FaultKind;
+  }
+  return rates[rates.length - 1]![0] as FaultKind;
 }
 
 async function inject(
   c: Context,
   next: () => Promise<void>,
-  kind: FaultKind,
-  { now, retryAfter, slowMs }: { now: number; retryAfter: number; slowMs: number },
+  kind: Exclude<FaultKind, '429' | '403-primary' | '403-secondary'>,
+  slowMs: number,
 ): Promise<Response | undefined> {
   switch (kind) {
-    case '429':
-      return tooManyRequests(c, retryAfter);
-    case '403-primary':
-      c.header('x-ratelimit-remaining', '0');
-      c.header('x-ratelimit-reset', String(Math.ceil((now + retryAfter * 1000) / 1000)));
-      return c.json(primaryLimitBody(), 403);
-    case '403-secondary':
-      c.header('retry-after', String(retryAfter));
-      return c.json(
-        {
-          message:
-            'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
-          documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api',
-        },
-        403,
-      );
     case '500':
       return c.json({ message: 'Internal Server Error' }, 500);
     // A proxy in front of the API answers 502 with its own HTML page.

@@ -6,6 +6,8 @@
  */
 import type { Context } from 'hono';
 import type { Clock } from '../../../src/http/clock.js';
+import type { RateLimitAnswer } from '../../../src/testing/faults.js';
+import { primaryLimitBody } from '../../../src/testing/rate-limiter.js';
 
 const HOUR = 3_600_000;
 
@@ -74,3 +76,30 @@ export function primaryLimit(clock: Clock, fixed?: RateWindow): PrimaryLimit {
     },
   };
 }
+
+/**
+ * GitHub's rate-limit answers for injected faults (docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api):
+ * the primary limit is 403 (or 429) with `x-ratelimit-remaining: 0` and the reset in epoch seconds;
+ * a secondary limit is 403 with Retry-After and its own message; plain 429 carries Retry-After.
+ */
+export const githubRateLimitAnswer: RateLimitAnswer = (c, { kind, now, retryAfterSeconds }) => {
+  if (kind === '403-primary') {
+    c.header('x-ratelimit-limit', '5000');
+    c.header('x-ratelimit-remaining', '0');
+    c.header('x-ratelimit-used', '5000');
+    c.header('x-ratelimit-reset', String(Math.ceil((now + retryAfterSeconds * 1000) / 1000)));
+    c.header('x-ratelimit-resource', 'core');
+    return c.json(primaryLimitBody(), 403);
+  }
+  c.header('retry-after', String(retryAfterSeconds));
+  if (kind === '403-secondary') {
+    return c.json(
+      {
+        message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
+        documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api',
+      },
+      403,
+    );
+  }
+  return c.json({ message: 'Too Many Requests', documentation_url: 'https://docs.github.com/rest' }, 429);
+};

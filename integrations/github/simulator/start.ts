@@ -9,7 +9,7 @@ import { serve } from '../../../src/testing/serve.js';
 import type { RunningSimulator, SimulatorOptions } from '../../registry.js';
 import { githubApp } from './app.js';
 import { type GithubData, generateData } from './data.js';
-import type { RateWindow } from './rate-limit.js';
+import { githubRateLimitAnswer, type RateWindow } from './rate-limit.js';
 
 /** The token the simulator accepts (GitHub's classic personal access token format). */
 export const SIMULATOR_TOKEN = 'ghp_inletSimulator0000000000000000000000';
@@ -55,7 +55,7 @@ export async function startSimulator(options: GithubSimulatorOptions = {}): Prom
     rateWindow: options.rateWindow,
     rateLimitStatus: options.rateLimitStatus,
     onRateLimited: (path) => rateLimited.push(path),
-    before: options.faults && faultInjector(options.faults, { clock }).middleware,
+    before: options.faults && faultInjector(options.faults, { clock, rateLimitAnswer: githubRateLimitAnswer }).middleware,
   });
   const served = await serve(app, { port: options.port });
   return {

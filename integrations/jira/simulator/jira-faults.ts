@@ -1,6 +1,11 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Clock } from '../../../src/http/clock.js';
-import { type FaultKind, type FaultSpec, faultInjector } from '../../../src/testing/faults.js';
+import {
+  type FaultKind,
+  type FaultSpec,
+  faultInjector,
+  type RateLimitAnswer,
+} from '../../../src/testing/faults.js';
 
 /** What the simulator's fault injection did, for tests. */
 export interface FaultCounts {
@@ -32,6 +37,10 @@ function jiraTooManyRequests(c: Context, now: number, retryAfterSeconds: number)
   c.header('ratelimit-reason', 'jira-burst-based');
   return c.json({ errorMessages: ['Rate limit exceeded.'], errors: {} }, 429);
 }
+
+/** Jira's rate-limit answer for any injected rate-limit fault (a replay of a Jira integration uses it). */
+export const jiraRateLimitAnswer: RateLimitAnswer = (c, { now, retryAfterSeconds }) =>
+  jiraTooManyRequests(c, now, Math.max(1, retryAfterSeconds));
 
 /**
  * The shared seeded fault injector (same schedule, never the same URL twice in a row), with its

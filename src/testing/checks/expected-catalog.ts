@@ -1,0 +1,14 @@
+import { diffCatalog, type ExportedEntity } from '../expected.js';
+import { type CheckResult, fail, joined, pass, problemsOf, type ReplayRun } from './check.js';
+
+const NAME = 'expected-catalog';
+
+/** The replay's export equals `expected.ndjson`; else a diff per entity and field, after what went wrong in the sync. */
+export function expectedCatalog(run: ReplayRun, expected: readonly ExportedEntity[] | undefined): CheckResult {
+  if (expected === undefined) return fail(NAME, 'no tests/expected.ndjson (run `inlet record`, or `inlet test --update`)');
+  const diff = diffCatalog(expected, run.entities);
+  const problems = problemsOf(run);
+  if (diff.length === 0 && problems.length === 0) return pass(NAME, `${run.entities.length} entities as expected`);
+  const parts = [...problems, ...(diff.length > 0 ? [`${diff.length} differences: ${joined(diff, 8)}`] : [])];
+  return fail(NAME, joined(parts, 12));
+}
