@@ -50,8 +50,9 @@ function chain(path: string, records: unknown[]): Interaction[] {
     const query: Record<string, string> = { per_page: String(STARTER_PAGE_SIZE) };
     if (page > 1) query.page = String(page);
     const headers: Record<string, string> = { 'content-type': 'application/json' };
-    // Relative to baseUrl, as the testing contract keeps every URL in a cassette.
-    if (page < pages) headers.link = `<${path}?per_page=${STARTER_PAGE_SIZE}&page=${page + 1}>; rel="next"`;
+    // `{baseUrl}` stands for the API root, as `inlet record` writes URLs under it; the replay puts its own URL back.
+    if (page < pages)
+      headers.link = `<{baseUrl}${path}?per_page=${STARTER_PAGE_SIZE}&page=${page + 1}>; rel="next"`;
     const body = records.slice((page - 1) * STARTER_PAGE_SIZE, page * STARTER_PAGE_SIZE);
     out.push({
       request: { method: 'GET', path, query, body: null },
@@ -98,6 +99,6 @@ export function starterTests(name: string): Record<string, string> {
       .map((e) => JSON.stringify(e))
       .join('\n')
       .concat('\n'),
-    'tests/settings.yaml': `# Settings for \`inlet test ${name}\` (no real secrets: placeholders only).\ntoken: "***"\n`,
+    'tests/settings.yaml': `# Settings for \`inlet test ${name}\`: secrets are placeholders, the base URL is the replay server.\ntoken: inlet-replay-placeholder\n`,
   };
 }
