@@ -2,7 +2,7 @@
  * `inlet init gh --from-openapi` on GitHub's own OpenAPI description (integrations/github/fixtures,
  * @octokit/openapi 23.0.2, MIT), then a sync of the GitHub simulator with the derived manifest.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -127,5 +127,29 @@ describe('inlet init gh --from-openapi <GitHub description>', () => {
     // More than one page of both lists: the Link header was followed.
     expect(sim.requests.some((r) => /\/repos\?.*page=2/.test(r))).toBe(true);
     expect(sim.requests.some((r) => /\/pulls\?.*page=2/.test(r))).toBe(true);
+  });
+
+  it('records from the simulator and then passes inlet test offline', async () => {
+    const io = () => {
+      const lines: string[] = [];
+      return { lines, io: { stdout: (t: string) => lines.push(t), stderr: (t: string) => lines.push(t) } };
+    };
+    const orgs = sim.data.orgs.map((o) => o.login).join(',');
+    const record = io();
+    const sets = ['--set', `baseUrl=${sim.url}`, '--set', `token=${SIMULATOR_TOKEN}`, '--set', `org=${orgs}`];
+    const code = await runCli(
+      ['node', 'inlet', 'record', dir, ...sets, '--kinds', 'repository,pull-request'],
+      record.io,
+    );
+    expect(code, record.lines.join('')).toBe(0);
+    for (const file of await readdir(dir, { recursive: true })) {
+      const path = join(dir, file);
+      if ((await stat(path)).isFile())
+        expect(await readFile(path, 'utf8'), file).not.toContain(SIMULATOR_TOKEN);
+    }
+    expect(await readdir(join(dir, 'tests', 'cassettes'))).toEqual(['pull-request.json', 'repository.json']);
+    const test = io();
+    expect(await runCli(['node', 'inlet', 'test', dir], test.io), test.lines.join('')).toBe(0);
+    expect(test.lines.join('').trimEnd().split('\n').at(-1)).toMatch(/^\d+ passed, 0 failed$/);
   });
 });
