@@ -106,7 +106,13 @@ function resourceFor(ctx: Context, op: ListOperation, parent: ParentMatch | unde
   if (Object.keys(forVars).length) {
     resource.for = forVars;
     ctx.inlet.flow([...at, 'for']);
-    if (Object.keys(forVars).length > 1)
+    if (parent) {
+      // A child chain does not see its parent's `for` variables (§4): each value meets every parent record.
+      ctx.inlet.todo(
+        [...at, 'for'],
+        `${Object.keys(forVars).join(', ')} not found in ${parent.parent} records: every value is read under every ${parent.parent}; map it to a parent field if one holds it`,
+      );
+    } else if (Object.keys(forVars).length > 1)
       ctx.inlet.todo(
         [...at, 'for'],
         'several for variables give every combination; check that is what the API expects',

@@ -8,7 +8,9 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { runCli } from '../cli/program.js';
+import { isInletError } from '../errors/errors.js';
 import { loadManifest } from '../manifest/load.js';
+import { initIntegration } from './scaffold.js';
 
 const schema = JSON.parse(await readFile(new URL('../../schema/inlet.schema.json', import.meta.url), 'utf8'));
 const CLI = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
@@ -117,6 +119,37 @@ describe('inlet init <name>', () => {
       `E_CONFIG: init: ${demo} already exists and is not empty; nothing written (choose another name or --dir)\n`,
     );
     expect(await readdir(demo)).toEqual(['notes.txt']);
+  });
+
+  it('two inits into one folder at once: one writes it all, the other fails in one line and writes nothing', async () => {
+    const results = await Promise.allSettled([
+      initIntegration('demo', { dir: demo }),
+      initIntegration('other', { dir: demo }),
+    ]);
+    const won = results.filter((r) => r.status === 'fulfilled');
+    const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(won).toHaveLength(1);
+    expect(lost).toHaveLength(1);
+    expect(isInletError(lost[0]!.reason, 'E_CONFIG')).toBe(true);
+    const winner = (won[0] as PromiseFulfilledResult<{ files: string[] }>).value;
+    const { manifest } = await loadManifest(demo);
+    // Every file is the winner's: the manifest's name, the mapping's and the expected export's blueprints agree.
+    const name = manifest.name;
+    expect(['demo', 'other']).toContain(name);
+    expect(winner.files).toHaveLength(7);
+    expect(await readFile(join(demo, 'mapping.yml'), 'utf8')).toContain(`'"${name}Project"'`);
+    expect(await readFile(join(demo, 'tests', 'expected.ndjson'), 'utf8')).toContain(
+      `"blueprint":"${name}Project"`,
+    );
+  });
+
+  it('refuses a --dir that is a file', async () => {
+    await writeFile(join(root, 'file'), 'x');
+    const { run, err } = cli();
+    expect(await run('init', 'demo', '--dir', join(root, 'file'))).toBe(1);
+    expect(err).toEqual([
+      `E_CONFIG: init: ${join(root, 'file')} exists and is not a folder; nothing written\n`,
+    ]);
   });
 
   it('accepts an empty folder', async () => {

@@ -37,7 +37,15 @@ export async function writeFiles(dir: string, files: Record<string, string>): Pr
     const file = join(resolve(dir), relative);
     await mkdir(dirname(file), { recursive: true });
     // 'wx': two inits racing into one folder never overwrite each other's files.
-    await writeFile(file, text, { flag: 'wx' });
+    await writeFile(file, text, { flag: 'wx' }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EEXIST') throw error;
+      throw new ConfigError(
+        `init: ${join(dir, relative)} appeared while writing (another init?); not overwritten`,
+        {
+          cause: error,
+        },
+      );
+    });
     written.push(relative);
   }
   return written;
