@@ -212,7 +212,7 @@ export function manifestFromOpenapi(name: string, spec: OpenapiSpec, specFile: s
     deletionThreshold: 0.9,
     resources: mappings(spec, ops, parents, camelName(name), mappingNotes),
   };
-  const source = `Derived by \`inlet init ${name} --from-openapi ${specFile}\` (docs/init.md).`;
+  const source = `Derived by \`inlet init ${name} --from-openapi ${specFile}\` (the inlet README, "Starting a new integration").`;
   return {
     manifest: commentedYaml(
       manifest,

@@ -1,6 +1,6 @@
 /**
  * The `inlet.yaml` and `mapping.yml` of `inlet init <name>`: a small projects-and-tasks API, every
- * field explained in a comment line (the manifest contract, README "The manifest").
+ * field explained in a comment line (README "Declaring an integration").
  */
 
 /** `acme-crm` → `ACME_CRM`, the prefix of the settings' environment variables. */
@@ -22,7 +22,7 @@ export const STARTER_PAGE_SIZE = 2;
 
 export function starterManifest(name: string): string {
   const env = envPrefix(name);
-  return `# The ${name} integration: what to read from the API and how (docs/init.md, README "The manifest").
+  return `# The ${name} integration: what to read from the API and how (the inlet README, "Declaring an integration").
 # Replace the example API below with yours; \`inlet check ${name}\` validates every field before a request is sent.
 # name: the integration's name, used in the catalog and on the command line ([a-z0-9-]+).
 name: ${name}
@@ -98,7 +98,7 @@ resources:
 
 export function starterMapping(name: string): string {
   const camel = camelName(name);
-  return `# How the ${name} records become catalog entities (port-app-config shape; README "Mapping").
+  return `# How the ${name} records become catalog entities (port-app-config shape; README "Declaring an integration").
 # Every value is a jq program run on one record; a child's parent record is bound as $parent.
 # deleteStaleEntities: entities no longer returned by the API are deleted after a complete run.
 deleteStaleEntities: true

@@ -1,6 +1,6 @@
 /**
  * The starter's `tests/`: cassettes of the example API, the catalog export a replay must give and
- * the replay settings, in the testing contract's format (README "Testing an integration"). The
+ * the replay settings, in the cassette format of src/testing/cassette.ts. The
  * cassettes and the expected export are derived from one small dataset, so they agree by construction.
  */
 import { camelName, STARTER_PAGE_SIZE } from './starter-manifest.js';
