@@ -10,9 +10,6 @@ export const octopus: BuiltIn = {
   // Octopus Cloud answers 429 with Retry-After and its ErrorMessage body (see simulator/octopus-errors.ts).
   rateLimitAnswer: (c, { retryAfterSeconds }) => {
     c.header('retry-after', String(retryAfterSeconds));
-    return c.json(
-      octopusError('Too many requests. Please retry after the time in Retry-After.'),
-      429,
-    );
+    return c.json(octopusError('Too many requests. Please retry after the time in Retry-After.'), 429);
   },
 };

@@ -75,7 +75,7 @@ describe('the packed tarball, installed', () => {
       expect(files, path).toContain(path.replace(/^\.\//, ''));
     }
     for (const name of ['github', 'jira', 'octopus', 'rapidpro']) {
-      for (const file of ['inlet.yaml', 'mapping.yml', 'README.md']) {
+      for (const file of ['inlet.yaml', 'mapping.yml', 'README.md', 'tests/expected.ndjson', 'tests/settings.yaml']) {
         expect(files).toContain(`integrations/${name}/${file}`);
       }
     }
@@ -99,6 +99,15 @@ describe('the packed tarball, installed', () => {
     expect(stdout).toMatch(/run \d+ succeeded/);
     expect(stdout).toMatch(/githubRepository +acme\//);
     expect(existsSync(join(cwd, 'inlet-demo.db'))).toBe(true);
+  }, 90_000);
+
+  it('`inlet test github` replays its shipped cassettes; `inlet record github` will not write into the package', async () => {
+    const cwd = join(tmp, 'replay');
+    await mkdir(cwd);
+    const { stdout } = await inlet(['test', 'github', '--log-level', 'error'], cwd);
+    expect(stdout).toMatch(/^6 passed, 0 failed$/m);
+    const refused = await inlet(['record', 'github', '--set', 'orgs=acme'], cwd).catch((e: { stderr: string }) => e);
+    expect((refused as { stderr: string }).stderr).toMatch(/part of the installed inlet package; pass --out DIR/);
   }, 90_000);
 
   it("`import('inlet')` and `import('inlet/testing')` load through the package's exports", async () => {

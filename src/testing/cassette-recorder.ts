@@ -4,6 +4,7 @@
  * whose chain made it; one at `beforeTransport` sees the attempt on the wire with credentials
  * attached and collects their values, so the scrubber knows every credential that was sent.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { logContext } from '../http/log.js';
 import { isSecretParam, Redactor } from '../http/redact.js';
 import type { HttpRequest, Policy } from '../http/types.js';
@@ -43,12 +44,14 @@ export interface CassetteRecorder {
 export function createRecorder(): CassetteRecorder {
   const captured: Captured[] = [];
   const credentials = new Set<string>();
+  // The call being recorded, so the wire attempt (auth's query parameters added) updates its URL.
+  const call = new AsyncLocalStorage<Captured>();
 
   const record: Policy = (next) => async (req) => {
     const entry: Captured = { kind: kindOf(req), method: req.method, url: req.url, body: req.body };
     // Pushed before the call, so the order is the order requests were made (a chain's pages in turn).
     captured.push(entry);
-    const res = await next(req);
+    const res = await call.run(entry, () => next(req));
     entry.response = { status: res.status, headers: res.headers, body: res.body };
     return res;
   };
@@ -57,6 +60,8 @@ export function createRecorder(): CassetteRecorder {
       if (CREDENTIAL_HEADERS.has(name) || isSecretParam(name)) addCredential(credentials, value);
     }
     for (const [name, value] of req.url.searchParams) if (isSecretParam(name)) credentials.add(value);
+    const entry = call.getStore();
+    if (entry) entry.url = req.url;
     return next(req);
   };
 

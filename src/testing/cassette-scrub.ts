@@ -71,7 +71,7 @@ export function cassetteRequest(
   scrub: StringScrub,
 ): CassetteRequest {
   const basePath = baseUrl.pathname.replace(/\/+$/, '');
-  const under = url.origin === baseUrl.origin && (url.pathname + '/').startsWith(`${basePath}/`);
+  const under = url.origin === baseUrl.origin && `${url.pathname}/`.startsWith(`${basePath}/`);
   const rawPath = under ? url.pathname.slice(basePath.length) || '/' : `${url.origin}${url.pathname}`;
   const path = rawPath
     .split('/')
@@ -81,7 +81,12 @@ export function cassetteRequest(
       return clean === decoded ? segment : clean;
     })
     .join('/');
-  return { method, path, query: cassetteQuery(url.searchParams, scrub), body: scrubJson(decodeBody(body), scrub) };
+  return {
+    method,
+    path,
+    query: cassetteQuery(url.searchParams, scrub),
+    body: scrubJson(decodeBody(body), scrub),
+  };
 }
 
 export function cassetteQuery(params: URLSearchParams, scrub: StringScrub): CassetteQuery {

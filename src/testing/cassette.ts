@@ -55,7 +55,8 @@ export function cassetteText(cassette: Cassette): string {
 export async function writeCassettes(integrationDir: string, cassettes: ReadonlyMap<string, Cassette>) {
   const dir = cassettesDir(integrationDir);
   await mkdir(dir, { recursive: true });
-  for (const [kind, cassette] of cassettes) await writeFile(join(dir, `${kind}.json`), cassetteText(cassette));
+  for (const [kind, cassette] of cassettes)
+    await writeFile(join(dir, `${kind}.json`), cassetteText(cassette));
 }
 
 /** Every cassette of an integration folder, by kind; a malformed file is a ConfigError naming it. */

@@ -66,7 +66,10 @@ const key = (e: ExportedEntity) => `${e.blueprint} ${e.identifier}`;
  * field (`title`, `properties.stars`, `relations.organization`) with the expected and the actual value.
  * @example diffCatalog(expected, actual) // ['githubRepository acme/api: properties.stars: expected 3, got 4']
  */
-export function diffCatalog(expected: readonly ExportedEntity[], actual: readonly ExportedEntity[]): string[] {
+export function diffCatalog(
+  expected: readonly ExportedEntity[],
+  actual: readonly ExportedEntity[],
+): string[] {
   const lines: string[] = [];
   const got = new Map(actual.map((e) => [key(e), e]));
   const wanted = new Map(expected.map((e) => [key(e), e]));
@@ -82,7 +85,8 @@ export function diffCatalog(expected: readonly ExportedEntity[], actual: readonl
       for (const name of [...names].sort()) {
         const want = e[section]?.[name];
         const have = a[section]?.[name];
-        if (!same(want, have)) lines.push(`${k}: ${section}.${name}: expected ${show(want)}, got ${show(have)}`);
+        if (!same(want, have))
+          lines.push(`${k}: ${section}.${name}: expected ${show(want)}, got ${show(have)}`);
       }
     }
   }

@@ -139,19 +139,19 @@ describe('fault injection', () => {
     });
   });
 
-  it('answers the GitHub rate-limit faults with their headers and bodies', async () => {
+  it('answers the rate-limit faults in the generic shape (each simulator gives its own)', async () => {
     await withServer({ rate: 1, kinds: ['403-primary'], retryAfterSeconds: 5 }, async (server, clock) => {
       const res = await fetch(`${server.url}/api/items/1`);
       expect(res.status).toBe(403);
       expect(res.headers.get('x-ratelimit-remaining')).toBe('0');
       expect(Number(res.headers.get('x-ratelimit-reset'))).toBe((clock.now() + 5000) / 1000);
-      expect(((await res.json()) as { message: string }).message).toMatch(/^API rate limit exceeded/);
+      expect(await res.json()).toEqual({ message: 'rate limit exceeded' });
     });
     await withServer({ rate: 1, kinds: ['403-secondary'] }, async (server) => {
       const res = await fetch(`${server.url}/api/items/1`);
       expect(res.status).toBe(403);
       expect(res.headers.get('retry-after')).toBe('1');
-      expect(((await res.json()) as { message: string }).message).toMatch(/secondary rate limit/);
+      expect(await res.json()).toEqual({ message: 'secondary rate limit exceeded' });
     });
   });
 
@@ -176,5 +176,46 @@ describe('fault injection', () => {
       expect(Date.now() - started).toBeGreaterThanOrEqual(35);
       expect(server.requests[0]?.fault).toBe('slow');
     });
+  });
+});
+
+describe('parseFaultSpec, the contract form (docs/testing.md)', () => {
+  it('reads kind:probability pairs, seed and latency', () => {
+    expect(parseFaultSpec('429:0.1,502:0.05,reset:0.05,seed:1')).toEqual({
+      rate: 0.1 + 0.05 + 0.05,
+      seed: 1,
+      rates: { '429': 0.1, '502': 0.05, reset: 0.05 },
+    });
+    expect(parseFaultSpec('500:0.2,latency:20ms-200ms')).toMatchObject({
+      latency: { minMs: 20, maxMs: 200 },
+    });
+  });
+
+  it.each([
+    ['teapot:0.1', /unknown key "teapot"/],
+    ['429:2', /between 0 and 1/],
+    ['429:0.6,502:0.6', /add up to 1.2, more than 1/],
+    ['latency:fast', /"latency" must look like 20ms-200ms/],
+    ['429:0.1,429:0.2', /"429" given twice/],
+  ])('rejects %j', (text, message) => {
+    expect(() => parseFaultSpec(text)).toThrow(message);
+  });
+
+  it('draws each kind at about its own rate, reproducibly', async () => {
+    const run = async () => {
+      let kinds: (string | undefined)[] = [];
+      await withServer(parseFaultSpec('500:0.1,503:0.3,seed:5'), async (server) => {
+        for (let i = 0; i < 600; i++) await (await request(`${server.url}/api/items/1?i=${i}`)).body.dump();
+        kinds = server.requests.map((r) => r.fault);
+      });
+      return kinds;
+    };
+    const [a, b] = await Promise.all([run(), run()]);
+    expect(b).toEqual(a);
+    const count = (k: string) => a.filter((f) => f === k).length;
+    expect(count('500')).toBeGreaterThan(30);
+    expect(count('500')).toBeLessThan(95);
+    expect(count('503')).toBeGreaterThan(140);
+    expect(count('503')).toBeLessThan(230);
   });
 });

@@ -76,7 +76,8 @@ export const genericRateLimitAnswer: RateLimitAnswer = (c, { kind, now, retryAft
     return c.json({ message: 'rate limit exceeded' }, 403);
   }
   c.header('retry-after', String(retryAfterSeconds));
-  return c.json({ message: 'Too Many Requests' }, kind === '429' ? 429 : 403);
+  if (kind === '403-secondary') return c.json({ message: 'secondary rate limit exceeded' }, 403);
+  return c.json({ message: 'Too Many Requests' }, 429);
 };
 
 const SPEC_KEYS = new Set(['rate', 'seed', 'kinds', 'retry-after', 'slow-ms', 'only']);

@@ -13,10 +13,10 @@ import { ConfigError, SecretLeakError } from '../errors/errors.js';
 import type { Logger } from '../http/log.js';
 import type { SettingsOptions } from '../manifest/settings.js';
 import { openIntegration } from '../sync/open-integration.js';
-import { cassetteText, cassettesDir, expectedFile, replaySettingsFile } from './cassette.js';
+import { cassettesDir, cassetteText, expectedFile, replaySettingsFile } from './cassette.js';
 import { createRecorder, scrubberOf } from './cassette-recorder.js';
 import { relativizer, stringScrub } from './cassette-scrub.js';
-import { exportCatalog, expectedText } from './expected.js';
+import { expectedText, exportCatalog } from './expected.js';
 
 /** A secret setting's value in `tests/settings.yaml`: long enough to be sent, never a real credential. */
 export const SECRET_PLACEHOLDER = 'inlet-replay-placeholder';
@@ -61,7 +61,10 @@ export async function recordIntegration(source: string, options: RecordOptions):
     const db = join(temp, 'record.db');
     const store = await openCatalog(db);
     try {
-      const runs = loaded.manifest.resources && Object.values(loaded.manifest.resources).some((r) => r.incremental) ? 2 : 1;
+      const runs =
+        loaded.manifest.resources && Object.values(loaded.manifest.resources).some((r) => r.incremental)
+          ? 2
+          : 1;
       for (let run = 0; run < runs; run++) {
         // The second run of an incremental integration records the requests carrying the stored cursors.
         const summary = await integration.sync({
@@ -82,11 +85,12 @@ export async function recordIntegration(source: string, options: RecordOptions):
       const baseUrl = client.baseUrl;
       await client.close();
       const redactor = scrubberOf(loaded.settings.secrets);
-      const named = (Array.isArray(loaded.manifest.connection.rateLimit)
-        ? loaded.manifest.connection.rateLimit
-        : loaded.manifest.connection.rateLimit
-          ? [loaded.manifest.connection.rateLimit]
-          : []
+      const named = (
+        Array.isArray(loaded.manifest.connection.rateLimit)
+          ? loaded.manifest.connection.rateLimit
+          : loaded.manifest.connection.rateLimit
+            ? [loaded.manifest.connection.rateLimit]
+            : []
       ).flatMap((r) => (r.headers ? [r.headers.remaining, r.headers.reset] : []));
       const cassettes = recorder.cassettes({ baseUrl, redactor, headers: named });
       const scrub = stringScrub(relativizer(baseUrl), redactor);
@@ -94,11 +98,18 @@ export async function recordIntegration(source: string, options: RecordOptions):
 
       const outDir = resolve(options.outDir);
       const files = new Map<string, string>();
-      for (const [kind, cassette] of cassettes) files.set(join(cassettesDir(outDir), `${kind}.json`), cassetteText(cassette));
+      for (const [kind, cassette] of cassettes)
+        files.set(join(cassettesDir(outDir), `${kind}.json`), cassetteText(cassette));
       files.set(expectedFile(outDir), expectedText(entities));
-      files.set(replaySettingsFile(outDir), settingsText(loaded.manifest.config ?? {}, loaded.settings.values, baseKey));
+      files.set(
+        replaySettingsFile(outDir),
+        settingsText(loaded.manifest.config ?? {}, loaded.settings.values, baseKey),
+      );
       // The copied manifest, mapping and README with secret values masked (a README may quote a token).
-      const copies = resolve(loaded.dir) === outDir ? [] : await integrationFiles(loaded.dir, loaded.file, loaded.mappingFile);
+      const copies =
+        resolve(loaded.dir) === outDir
+          ? []
+          : await integrationFiles(loaded.dir, loaded.file, loaded.mappingFile);
       for (const [, to, text] of copies) files.set(to, redactor.text(text));
       // The check: no file may hold a secret in any of its forms, the copied manifest included.
       for (const [file, text] of files) {
@@ -147,6 +158,7 @@ function settingsText(
     if (key === baseKey || value === undefined) continue;
     out[key] = config[key]?.type === 'secret' ? (value === '' ? '' : SECRET_PLACEHOLDER) : value;
   }
-  const header = '# Settings for `inlet test` (written by `inlet record`): secrets are placeholders, the base URL is the replay server.\n';
+  const header =
+    '# Settings for `inlet test` (written by `inlet record`): secrets are placeholders, the base URL is the replay server.\n';
   return Object.keys(out).length === 0 ? `${header}{}\n` : header + stringify(out);
 }

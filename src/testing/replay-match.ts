@@ -30,7 +30,9 @@ export function valueMatches(recorded: unknown, actual: unknown): boolean {
     const keys = Object.keys(recorded);
     if (keys.length !== Object.keys(actual).length) return false;
     return keys.every(
-      (k) => k in actual && valueMatches((recorded as Record<string, unknown>)[k], (actual as Record<string, unknown>)[k]),
+      (k) =>
+        k in actual &&
+        valueMatches((recorded as Record<string, unknown>)[k], (actual as Record<string, unknown>)[k]),
     );
   }
   return recorded === actual;
@@ -49,7 +51,8 @@ export function requestMatches(recorded: CassetteRequest, actual: CassetteReques
 /** `GET /orgs/acme/repos?page=2&per_page=100`, and ` body {…}` when there is one. */
 export function describeRequest(req: CassetteRequest): string {
   const query = queryText(req.query);
-  const body = req.body === null || req.body === undefined ? '' : ` body ${JSON.stringify(req.body).slice(0, 200)}`;
+  const body =
+    req.body === null || req.body === undefined ? '' : ` body ${JSON.stringify(req.body).slice(0, 200)}`;
   return `${req.method} ${req.path}${query ? `?${query}` : ''}${body}`;
 }
 

@@ -54,7 +54,9 @@ export async function startReplay(
   config: ReplayConfig = {},
   options: { port?: number } = {},
 ): Promise<ReplayServer> {
-  const entries: Entry[] = [...cassettes].flatMap(([kind, cassette]) => cassette.map((i) => ({ ...i, kind })));
+  const entries: Entry[] = [...cassettes].flatMap(([kind, cassette]) =>
+    cassette.map((i) => ({ ...i, kind })),
+  );
   let current = config;
   let faults = current.faults && injector(current);
   const unmatched: UnmatchedRequest[] = [];
@@ -128,7 +130,8 @@ function respond(recorded: Interaction['response'], base: string): Response {
   const body = recorded.body;
   if (body === null || body === undefined) return new Response(null, { status: recorded.status, headers });
   const isJson = /json/i.test(headers.get('content-type') ?? '');
-  if (typeof body !== 'string' && !headers.has('content-type')) headers.set('content-type', 'application/json');
+  if (typeof body !== 'string' && !headers.has('content-type'))
+    headers.set('content-type', 'application/json');
   // The mark has no character JSON escapes, so it is replaced in the serialized text as it is.
   const text = typeof body === 'string' && !isJson ? body : JSON.stringify(body);
   return new Response(absolute(text), { status: recorded.status, headers });

@@ -13,14 +13,14 @@ import { incrementalStateKey } from '../sync/engine.js';
 import { type Integration, openIntegration } from '../sync/open-integration.js';
 import { expectedFile, readCassettes, replaySettingsFile } from './cassette.js';
 import { relativizer } from './cassette-scrub.js';
-import { type CheckResult, type ReplayRun } from './checks/check.js';
+import type { CheckResult, ReplayRun } from './checks/check.js';
 import { entitiesComplete } from './checks/entities-complete.js';
 import { expectedCatalog } from './checks/expected-catalog.js';
 import { faultsTolerated } from './checks/faults-tolerated.js';
 import { idempotentResync } from './checks/idempotent-resync.js';
 import { incrementalForward } from './checks/incremental-forward.js';
 import { type FailureTrial, noDeleteOnFailure } from './checks/no-delete-on-failure.js';
-import { type ExportedEntity, exportCatalog, expectedText, parseExpected } from './expected.js';
+import { type ExportedEntity, expectedText, exportCatalog, parseExpected } from './expected.js';
 import { parseFaultSpec, type RateLimitAnswer } from './faults.js';
 import { baseUrlSetting } from './record-integration.js';
 import { type ReplayServer, startReplay } from './replay-server.js';
@@ -72,24 +72,33 @@ export async function testIntegration(dir: string, options: TestOptions = {}): P
 
       if (options.update) {
         await writeFile(expectedPath, expectedText(first.entities));
-        report({ check: 'expected-catalog', passed: true, reason: `rewrote ${expectedPath} (${first.entities.length} entities)` });
-      } else report(expectedCatalog(first, expected));
+        report({
+          check: 'expected-catalog',
+          passed: true,
+          reason: `rewrote ${expectedPath} (${first.entities.length} entities)`,
+        });
+      } else report(expectedCatalog(first, expected, emptyKinds(first, integration, expected)));
       report(idempotentResync(second));
 
       const clock = new VirtualClock(Date.now());
       server.configure({ faults, clock, rateLimitAnswer: options.rateLimitAnswer });
       const faultedStore = await openCatalog(join(temp, 'faults.db'));
       let retries = 0;
-      const faulted = await replay(faultedStore, { clock, onEvent: (e) => void (e.type === 'retry' && retries++) }).finally(
-        () => faultedStore.close(),
-      );
+      const faulted = await replay(faultedStore, {
+        clock,
+        onEvent: (e) => void (e.type === 'retry' && retries++),
+      }).finally(() => faultedStore.close());
       report(faultsTolerated(faulted, first.entities, faultText, retries));
       server.configure({});
 
       report(await failureTrials(main, replay, server, integration, [...cassettes.keys()], kinds));
       report(entitiesComplete(first, identifierPrograms(integration)));
-      const cursors = new Map<string, { first: Record<string, unknown> | undefined; second: Record<string, unknown> | undefined }>();
-      for (const kind of Object.keys(cursorsFirst)) cursors.set(kind, { first: cursorsFirst[kind], second: cursorsSecond[kind] });
+      const cursors = new Map<
+        string,
+        { first: Record<string, unknown> | undefined; second: Record<string, unknown> | undefined }
+      >();
+      for (const kind of Object.keys(cursorsFirst))
+        cursors.set(kind, { first: cursorsFirst[kind], second: cursorsSecond[kind] });
       report(incrementalForward(cursors));
     } finally {
       await main.close();
@@ -104,14 +113,17 @@ export async function testIntegration(dir: string, options: TestOptions = {}): P
 
 /** The integration with `tests/settings.yaml` and its base URL on the replay server; the environment is not read. */
 async function openReplayed(dir: string, server: ReplayServer): Promise<Integration> {
-  const probe = await openIntegration(dir, { configFile: settingsFile(dir), env: {}, set: [] }).catch(() => undefined);
+  const probe = await openIntegration(dir, { configFile: settingsFile(dir), env: {}, set: [] }).catch(
+    () => undefined,
+  );
   const template = probe?.loaded.manifest.connection.baseUrl;
   await probe?.close();
   const key = template === undefined ? 'baseUrl' : (baseUrlSetting(template) ?? 'baseUrl');
   return openIntegration(dir, { configFile: settingsFile(dir), env: {}, set: [`${key}=${server.url}`] });
 }
 
-const settingsFile = (dir: string) => (existsSync(replaySettingsFile(dir)) ? replaySettingsFile(dir) : undefined);
+const settingsFile = (dir: string) =>
+  existsSync(replaySettingsFile(dir)) ? replaySettingsFile(dir) : undefined;
 
 type Replay = (store: CatalogStore, connect?: ConnectOptions) => Promise<ReplayRun>;
 
@@ -128,7 +140,11 @@ function replayer(integration: Integration, server: ReplayServer, kinds: string[
         onWarning: (message) => warnings.push(message),
       });
     } catch (error) {
-      run.error = isInletError(error) ? error.toLine() : error instanceof Error ? error.message : String(error);
+      run.error = isInletError(error)
+        ? error.toLine()
+        : error instanceof Error
+          ? error.message
+          : String(error);
     }
     run.unmatched = [...server.unmatched];
     server.unmatched.length = 0;
@@ -145,7 +161,9 @@ function kindsToSync(integration: Integration, recorded: string[], expected: Exp
   const all = Object.keys(integration.loaded.manifest.resources);
   if (all.every((k) => recorded.includes(k)) || !expected) return undefined;
   const blueprints = new Set(expected.map((e) => e.blueprint));
-  const kinds = recorded.filter((k) => integration.mapper.blueprintsOf(k).literals.some((b) => blueprints.has(b)));
+  const kinds = recorded.filter((k) =>
+    integration.mapper.blueprintsOf(k).literals.some((b) => blueprints.has(b)),
+  );
   return kinds.length > 0 ? kinds : undefined;
 }
 
@@ -159,7 +177,11 @@ async function failureTrials(
   kinds: string[] | undefined,
 ) {
   const trials: FailureTrial[] = [];
-  for (const kind of recorded.filter((k) => integration.mapper.maps(k) || Object.values(integration.loaded.manifest.resources).some((r) => r.parent === k))) {
+  for (const kind of recorded.filter(
+    (k) =>
+      integration.mapper.maps(k) ||
+      Object.values(integration.loaded.manifest.resources).some((r) => r.parent === k),
+  )) {
     const before = await exportCatalog(store, integration.name);
     server.configure({ failKinds: new Set([kind]) });
     const run = await replay(store, { retry: false });
@@ -178,7 +200,9 @@ async function cursorsOf(store: CatalogStore, integration: Integration) {
   const out: Record<string, Record<string, unknown> | undefined> = {};
   for (const [kind, resource] of Object.entries(integration.loaded.manifest.resources)) {
     if (resource.incremental) {
-      out[kind] = (await store.getState(integration.name, incrementalStateKey(kind))) as Record<string, unknown> | undefined;
+      out[kind] = (await store.getState(integration.name, incrementalStateKey(kind))) as
+        | Record<string, unknown>
+        | undefined;
     }
   }
   return out;
@@ -195,4 +219,22 @@ function identifierPrograms(integration: Integration): Map<string, string> {
     if (typeof id === 'string' && !out.has(entry.kind)) out.set(entry.kind, id);
   }
   return out;
+}
+
+/** Kinds whose responses gave no records although the expected catalog holds their blueprints: the `records` path, most likely. */
+function emptyKinds(
+  run: ReplayRun,
+  integration: Integration,
+  expected: ExportedEntity[] | undefined,
+): string[] {
+  const blueprints = new Set((expected ?? []).map((e) => e.blueprint));
+  return (run.summary?.kinds ?? [])
+    .filter((k) => k.records === 0 && k.requests > 0)
+    .filter((k) => integration.mapper.blueprintsOf(k.kind).literals.some((b) => blueprints.has(b)))
+    .map((k) => {
+      const records = integration.loaded.manifest.resources[k.kind]?.records;
+      const path =
+        typeof records === 'string' ? records : records === undefined ? 'the body' : JSON.stringify(records);
+      return `kind ${k.kind}: ${k.requests} responses gave 0 records (records: ${path})`;
+    });
 }

@@ -55,7 +55,9 @@ export async function startSimulator(options: GithubSimulatorOptions = {}): Prom
     rateWindow: options.rateWindow,
     rateLimitStatus: options.rateLimitStatus,
     onRateLimited: (path) => rateLimited.push(path),
-    before: options.faults && faultInjector(options.faults, { clock, rateLimitAnswer: githubRateLimitAnswer }).middleware,
+    before:
+      options.faults &&
+      faultInjector(options.faults, { clock, rateLimitAnswer: githubRateLimitAnswer }).middleware,
   });
   const served = await serve(app, { port: options.port });
   return {

@@ -10,7 +10,7 @@ export function registerMock(program: Command, io: CliIo): void {
     .command('mock <integration>')
     .description(`serve a simulator on loopback (${[...builtIns.keys()].join(', ') || 'none yet'})`)
     .option('--port <n>', 'port on 127.0.0.1 (default: a free one)')
-    .option('--faults <spec>', 'fault injection, e.g. rate=0.2,seed=7,kinds=429+502+reset,retry-after=1')
+    .option('--faults <spec>', 'fault injection, e.g. 429:0.1,502:0.05,reset:0.05,seed:1 (or rate=0.2,kinds=429+502)')
     .option('--seed <n>', 'seed of the generated data', '1')
     .action(async (name: string, flags: { port?: string; faults?: string; seed: string }) => {
       const builtIn = builtIns.get(name);

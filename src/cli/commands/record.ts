@@ -25,12 +25,14 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 export function registerRecord(program: Command, io: CliIo): void {
   program
     .command('record <integration>')
-    .description('sync once through a recording transport and write tests/ (cassettes, expected.ndjson, settings.yaml)')
+    .description(
+      'sync once through a recording transport and write tests/ (cassettes, expected.ndjson, settings.yaml)',
+    )
     .option('--out <dir>', 'write a copy of the integration and its tests/ here (required for a built-in)')
     .option('--set <key=value>', 'a setting (repeatable); highest precedence', collect, [])
     .option('--config <file>', 'a YAML file of settings')
     .option('--kinds <a,b>', 'record only these kinds (and the parents they need)')
-    .option('--simulator', "record a built-in from its own simulator, started in-process")
+    .option('--simulator', 'record a built-in from its own simulator, started in-process')
     .option('--size <k=v,…>', 'size knobs of the simulator, e.g. orgs=2,reposPerOrg=3')
     .action(async (target: string, flags: RecordFlags) => {
       const source = resolveIntegration(target);
@@ -48,11 +50,16 @@ export function registerRecord(program: Command, io: CliIo): void {
           set: [...(simulator?.settings ?? []), ...flags.set],
           configFile: flags.config,
           env: process.env,
-          kinds: flags.kinds?.split(',').map((k) => k.trim()).filter(Boolean),
+          kinds: flags.kinds
+            ?.split(',')
+            .map((k) => k.trim())
+            .filter(Boolean),
           logger,
           onWarning: (message) => logger.warn(message),
         });
-        const counts = Object.entries(result.kinds).map(([k, n]) => `${k} ${n}`).join(', ');
+        const counts = Object.entries(result.kinds)
+          .map(([k, n]) => `${k} ${n}`)
+          .join(', ');
         io.stdout(`recorded ${counts || 'no requests'}; ${result.entities} entities expected\n`);
         for (const file of result.files) io.stdout(`wrote ${shown(resolve(result.dir, file))}\n`);
         io.stdout(`replay it:  inlet test ${shown(result.dir)}\n`);
@@ -78,7 +85,9 @@ function insidePackage(dir: string): boolean {
 async function startSimulatorOf(target: string, sizeText: string | undefined) {
   const builtIn = builtIns.get(target);
   if (!builtIn) {
-    throw new ConfigError(`--simulator: no simulator for "${target}" (built-ins: ${[...builtIns.keys()].join(', ')})`);
+    throw new ConfigError(
+      `--simulator: no simulator for "${target}" (built-ins: ${[...builtIns.keys()].join(', ')})`,
+    );
   }
   const size: Record<string, number> = {};
   for (const pair of (sizeText ?? '').split(',').filter(Boolean)) {

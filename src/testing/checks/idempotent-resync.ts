@@ -17,7 +17,9 @@ export function idempotentResync(second: ReplayRun): CheckResult {
     joined([
       ...problems,
       ...counts,
-      ...(changed.length > 0 ? ['a mapped value changes between two syncs of the same data (a timestamp, a random order?)'] : []),
+      ...(changed.length > 0
+        ? ['a mapped value changes between two syncs of the same data (a timestamp, a random order?)']
+        : []),
     ]),
   );
 }

@@ -9,7 +9,9 @@ const before = (a: unknown, b: unknown) =>
   typeof a === 'number' && typeof b === 'number' ? b < a : String(b) < String(a);
 
 /** Stored cursors never move backwards from one sync to the next (kinds with `incremental`). */
-export function incrementalForward(kinds: ReadonlyMap<string, { first: Cursors; second: Cursors }>): CheckResult {
+export function incrementalForward(
+  kinds: ReadonlyMap<string, { first: Cursors; second: Cursors }>,
+): CheckResult {
   if (kinds.size === 0) return pass(NAME, 'no kind has incremental: nothing to check');
   const problems: string[] = [];
   for (const [kind, { first, second }] of kinds) {
@@ -17,7 +19,9 @@ export function incrementalForward(kinds: ReadonlyMap<string, { first: Cursors; 
       const next = second?.[chain];
       if (next === undefined) problems.push(`${kind} ${chain}: cursor ${JSON.stringify(value)} was dropped`);
       else if (before(value, next)) {
-        problems.push(`${kind} ${chain}: cursor moved back from ${JSON.stringify(value)} to ${JSON.stringify(next)}`);
+        problems.push(
+          `${kind} ${chain}: cursor moved back from ${JSON.stringify(value)} to ${JSON.stringify(next)}`,
+        );
       }
     }
   }

@@ -21,9 +21,12 @@ export function noDeleteOnFailure(trials: readonly FailureTrial[]): CheckResult 
     const lost = t.before.filter((e) => !kept.has(`${e.blueprint} ${e.identifier}`));
     if (lost.length > 0) {
       const blueprints = [...new Set(lost.map((e) => e.blueprint))].join(', ');
-      problems.push(`with ${t.kind}'s requests failing, ${lost.length} entities were deleted (${blueprints})`);
+      problems.push(
+        `with ${t.kind}'s requests failing, ${lost.length} entities were deleted (${blueprints})`,
+      );
     }
-    if (!t.reportedFailed) problems.push(`with ${t.kind}'s requests failing, the run did not report ${t.kind} as failed`);
+    if (!t.reportedFailed)
+      problems.push(`with ${t.kind}'s requests failing, the run did not report ${t.kind} as failed`);
   }
   if (problems.length > 0) return fail(NAME, problems.join('; '));
   return pass(NAME, `each of ${trials.map((t) => t.kind).join(', ')} failing in turn: nothing deleted`);
