@@ -37,11 +37,14 @@ describe('inlet init <name>', () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  it('writes ./<name> by default (the built CLI, run in a fresh folder)', async () => {
+  it('inlet init demo && inlet test demo: ./demo, passing at once (the built CLI, in a fresh folder)', async () => {
     const { stdout } = await promisify(execFile)(process.execPath, [CLI, 'init', 'demo'], { cwd: root });
     expect(stdout).toContain('created demo/');
     expect(stdout).toContain('next: inlet test demo');
     expect((await readdir(demo)).sort()).toEqual(['README.md', 'inlet.yaml', 'mapping.yml', 'tests']);
+    // `inlet init demo && inlet test demo`, as a user types it: the folder in the current directory.
+    const test = await promisify(execFile)(process.execPath, [CLI, 'test', 'demo'], { cwd: root });
+    expect(test.stdout.trimEnd().split('\n').at(-1)).toBe('6 passed, 0 failed');
   });
 
   it('writes a folder whose manifest loads, passes the JSON schema and explains every field', async () => {
