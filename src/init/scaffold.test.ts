@@ -140,6 +140,8 @@ describe('inlet init <name>', () => {
     const name = manifest.name;
     expect(['demo', 'other']).toContain(name);
     expect(winner.files).toHaveLength(7);
+    // The loser's staging folder is gone; only the integration is left.
+    expect(await readdir(root)).toEqual(['demo']);
     expect(await readFile(join(demo, 'mapping.yml'), 'utf8')).toContain(`'"${name}Project"'`);
     expect(await readFile(join(demo, 'tests', 'expected.ndjson'), 'utf8')).toContain(
       `"blueprint":"${name}Project"`,

@@ -2,8 +2,8 @@
  * Where `inlet init` writes: a kebab-case integration name and a folder that is new or empty
  * (docs/init.md). Nothing is ever overwritten.
  */
-import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { mkdir, mkdtemp, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../errors/errors.js';
 
 /** kebab-case: lower-case words of letters and digits joined by single dashes (`acme-crm`). */
@@ -30,23 +30,49 @@ export async function checkTargetFolder(dir: string): Promise<void> {
   }
 }
 
-/** Write `files` (relative path → text) under `dir`, creating folders; fails if a file already exists. */
+/**
+ * Write `files` (relative path → text) into a fresh folder `dir`. They are written into a hidden
+ * sibling first and renamed into place at once, so a killed init leaves no half-written
+ * integration, and of two inits racing for one folder exactly one wins (rename(2) replaces only an
+ * empty folder).
+ */
 export async function writeFiles(dir: string, files: Record<string, string>): Promise<string[]> {
-  const written: string[] = [];
-  for (const [relative, text] of Object.entries(files)) {
-    const file = join(resolve(dir), relative);
-    await mkdir(dirname(file), { recursive: true });
-    // 'wx': two inits racing into one folder never overwrite each other's files.
-    await writeFile(file, text, { flag: 'wx' }).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'EEXIST') throw error;
-      throw new ConfigError(
-        `init: ${join(dir, relative)} appeared while writing (another init?); not overwritten`,
-        {
-          cause: error,
-        },
-      );
-    });
-    written.push(relative);
+  const target = resolve(dir);
+  await mkdir(dirname(target), { recursive: true });
+  const staging = await mkdtemp(join(dirname(target), `.${basename(target)}.init-`));
+  try {
+    for (const [relative, text] of Object.entries(files)) {
+      const file = join(staging, relative);
+      await mkdir(dirname(file), { recursive: true });
+      await writeFile(file, text, { flag: 'wx' });
+    }
+    await moveInto(staging, target, dir);
+  } finally {
+    await rm(staging, { recursive: true, force: true });
   }
-  return written;
+  return Object.keys(files);
+}
+
+async function moveInto(staging: string, target: string, shown: string): Promise<void> {
+  try {
+    await rename(staging, target);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    // Windows will not rename onto an existing folder, even an empty one: remove it, then retry once.
+    const empty = code === 'EPERM' && (await readdir(target).catch(() => ['?'])).length === 0;
+    if (
+      empty &&
+      (await rmdir(target).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return rename(staging, target);
+    if (code === 'ENOTEMPTY' || code === 'EEXIST' || code === 'EPERM') {
+      throw new ConfigError(`init: ${shown} was filled while writing (another init?); nothing written`, {
+        cause: error,
+      });
+    }
+    throw error;
+  }
 }
