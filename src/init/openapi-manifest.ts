@@ -57,8 +57,8 @@ interface Context {
   inlet: Notes;
 }
 
-function resourceFor(ctx: Context, op: ListOperation, parent: ParentMatch | undefined): Json {
-  const at: YamlPath = ['resources', op.kind];
+/** The request path with `{parent.field}` where the parent supplies a parameter, and `for` variables for the rest. */
+function pathTemplate(ctx: Context, op: ListOperation, parent: ParentMatch | undefined) {
   const forVars: Record<string, string> = {};
   let path = op.path;
   for (const param of op.parameters.filter((p) => p.in === 'path')) {
@@ -68,8 +68,7 @@ function resourceFor(ctx: Context, op: ListOperation, parent: ParentMatch | unde
       continue;
     }
     const name = settingName(param.name);
-    const existing = ctx.config[name];
-    if (!existing) {
+    if (!ctx.config[name]) {
       ctx.config[name] = {
         type: 'list',
         env: `${ctx.env}_${name.toUpperCase().replaceAll('-', '_')}`,
@@ -84,39 +83,51 @@ function resourceFor(ctx: Context, op: ListOperation, parent: ParentMatch | unde
     forVars[name] = `{config.${name}}`;
     path = path.replaceAll(`{${param.name}}`, `{${name}}`);
   }
-  const pagination = inferPagination(ctx.spec, op);
-  const query: Json = { ...pagination.query };
+  return { path, forVars };
+}
+
+/** The page size, and each required query parameter: its default, else a required string setting. */
+function requestQuery(ctx: Context, op: ListOperation, pageQuery: Record<string, number>): Json {
+  const query: Json = { ...pageQuery };
   for (const param of op.parameters.filter((p) => p.in === 'query' && p.required && !(p.name in query))) {
     if (param.schema?.default !== undefined) {
       query[param.name] = param.schema.default;
       continue;
     }
-    const name = ctx.config[settingName(param.name)]
-      ? `${settingName(param.name)}Query`
-      : settingName(param.name);
-    ctx.config[name] = {
+    const base = settingName(param.name);
+    // A list setting of the same name is a path parameter's: the query one gets its own.
+    const name = ctx.config[base] && ctx.config[base].type !== 'string' ? `${base}Query` : base;
+    ctx.config[name] ??= {
       type: 'string',
-      env: `${ctx.env}_${name.toUpperCase()}`,
+      env: `${ctx.env}_${name.toUpperCase().replaceAll('-', '_')}`,
       required: true,
       description: param.description.split('\n')[0] || `The ${param.name} query parameter`,
     };
     query[param.name] = `{config.${name}}`;
   }
+  return query;
+}
+
+function resourceFor(ctx: Context, op: ListOperation, parent: ParentMatch | undefined): Json {
+  const at: YamlPath = ['resources', op.kind];
+  const { path, forVars } = pathTemplate(ctx, op, parent);
+  const pagination = inferPagination(ctx.spec, op);
+  const query = requestQuery(ctx, op, pagination.query);
+  const variables = Object.keys(forVars);
   const resource: Json = {};
-  if (Object.keys(forVars).length) {
+  if (variables.length) {
     resource.for = forVars;
     ctx.inlet.flow([...at, 'for']);
-    if (parent) {
-      // A child chain does not see its parent's `for` variables (§4): each value meets every parent record.
-      ctx.inlet.todo(
-        [...at, 'for'],
-        `${Object.keys(forVars).join(', ')} not found in ${parent.parent} records: every value is read under every ${parent.parent}; map it to a parent field if one holds it`,
-      );
-    } else if (Object.keys(forVars).length > 1)
-      ctx.inlet.todo(
-        [...at, 'for'],
-        'several for variables give every combination; check that is what the API expects',
-      );
+  }
+  if (parent && variables.length) {
+    // A child chain does not see its parent's `for` variables (§4): each value meets every parent record.
+    const text = `${variables.join(', ')} not found in ${parent.parent} records: every value is read under every ${parent.parent}; map it to a parent field if one holds it`;
+    ctx.inlet.todo([...at, 'for'], text);
+  } else if (variables.length > 1) {
+    ctx.inlet.todo(
+      [...at, 'for'],
+      'several for variables give every combination; check that is what the API expects',
+    );
   }
   if (parent) resource.parent = parent.parent;
   resource.request = Object.keys(query).length ? { path, query } : { path };

@@ -280,6 +280,68 @@ describe('inlet init --from-openapi', () => {
     });
   });
 
+  it('a parent that supplies some parameters: the rest are list settings, marked as read under every parent', async () => {
+    const team = {
+      type: 'object',
+      properties: { id: { type: 'integer' }, slug: { type: 'string' }, name: { type: 'string' } },
+    };
+    const doc = spec(
+      {
+        '/orgs/{org}/teams': { parameters: [param('org', 'path')], ...list(ref('team')) },
+        '/orgs/{org}/teams/{team_slug}/members': {
+          parameters: [param('org', 'path'), param('team_slug', 'path')],
+          ...list({ type: 'object', properties: { login: { type: 'string' } } }),
+        },
+      },
+      { schemas: { team } },
+    );
+    const result = await init(doc);
+    const { manifest } = await loadManifest(result.dir, { set: ['org=acme'] });
+    expect(manifest.resources.member).toMatchObject({
+      parent: 'team',
+      for: { org: '{config.org}' },
+      request: { path: '/orgs/{org}/teams/{parent.slug}/members' },
+    });
+    expect(await result.read('inlet.yaml')).toContain(
+      '# TODO(inlet): org not found in team records: every value is read under every team',
+    );
+  });
+
+  it('a required query parameter: its default, else a required setting', async () => {
+    const required = (name: string, schema: Json) => ({ ...param(name, 'query', schema), required: true });
+    const doc = spec({
+      '/events': {
+        parameters: [
+          required('state', { type: 'string', default: 'open' }),
+          required('project', { type: 'string' }),
+        ],
+        ...list({ type: 'object', properties: { id: { type: 'string' } } }),
+      },
+    });
+    const result = await init(doc);
+    await expect(loadManifest(result.dir)).rejects.toThrow(/project/);
+    const { manifest } = await loadManifest(result.dir, { set: ['project=p1'] });
+    expect(manifest.resources.event?.request.query).toEqual({ state: 'open', project: '{config.project}' });
+    expect(manifest.config?.project).toMatchObject({ type: 'string', required: true, env: 'ACME_PROJECT' });
+  });
+
+  it('a $ref loop resolves to nothing instead of hanging', async () => {
+    const doc = spec(
+      { '/loops': list(ref('a')), '/things': list(ref('thing')) },
+      {
+        schemas: {
+          a: ref('b'),
+          b: ref('a'),
+          thing: { type: 'object', properties: { id: { type: 'string' } } },
+        },
+      },
+    );
+    const result = await init(doc);
+    expect(result.code, result.err.join('')).toBe(0);
+    const { manifest } = await loadManifest(result.dir);
+    expect(Object.keys(manifest.resources)).toEqual(['thing']);
+  });
+
   it.each([
     [
       'a missing file',
