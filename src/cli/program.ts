@@ -3,6 +3,7 @@ import { type ConfigError, isInletError, issueLine } from '../errors/errors.js';
 import { writeManifestSchema } from '../manifest/write-schema.js';
 import { registerCatalog } from './commands/catalog.js';
 import { registerCheck } from './commands/check.js';
+import { registerInit } from './commands/init.js';
 import { registerMock } from './commands/mock.js';
 import { registerRecord } from './commands/record.js';
 import { registerSync } from './commands/sync.js';
@@ -43,6 +44,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
   webhooksCommand(program, io);
   registerRecord(program, io);
   registerTest(program, io, setExit);
+  registerInit(program, io);
 
   program
     .command('schema [file]')
