@@ -240,6 +240,31 @@ describe.skipIf(unavailable)('redisBudgetStore', () => {
     expect(String((error as Error).message)).not.toContain('hunter2pass');
   });
 
+  it('a settle that cannot reach Redis still delivers the response and reports the failure', async () => {
+    const failures: unknown[] = [];
+    const store = redisBudgetStore('redis://127.0.0.1:1', { onError: (e) => failures.push(e) });
+    stores.push(store);
+    await expect(
+      store.settle(KEY, { remaining: 3, resetAt: T0 + 1000 }, NO_RULES, T0),
+    ).resolves.toBeUndefined();
+    expect(failures).toHaveLength(1);
+    expect(isInletError(failures[0], 'E_NETWORK')).toBe(true);
+  });
+
+  it('loads its scripts again after Redis forgot them (SCRIPT FLUSH, a restart)', async () => {
+    const [store] = open(1);
+    if (!store) throw new Error('no store');
+    expect(await store.acquire(KEY, NO_RULES, T0)).toEqual({ go: true });
+    const admin = new Redis(redis.url);
+    try {
+      await admin.script('FLUSH');
+    } finally {
+      admin.disconnect();
+    }
+    await store.settle(KEY, { remaining: 0, resetAt: T0 + 1000 }, NO_RULES, T0);
+    expect(await store.acquire(KEY, NO_RULES, T0)).toEqual({ go: false, until: T0 + 1000, cause: 'quota' });
+  });
+
   it('refuses a reservationTtl that is not a positive number of ms', () => {
     expect(() => redisBudgetStore(redis.url, { reservationTtl: 0 })).toThrow(
       /reservationTtl must be a positive/,

@@ -29,6 +29,12 @@ export interface RedisBudgetStoreOptions {
   reservationTtl?: number;
   /** How long an idle budget's keys stay in Redis, ms; never shorter than the state they hold (a reset). @default 3_600_000 */
   idleTtl?: number;
+  /**
+   * Called when a settle fails (Redis unreachable): the response it reports on is delivered anyway.
+   * An acquire that fails rejects the request with NetworkError (E_NETWORK) instead.
+   * @default ignore
+   */
+  onError?: (error: NetworkError) => void;
 }
 
 /** The store and the connection it may own. */
@@ -75,6 +81,7 @@ export function redisBudgetStore(
   const prefix = options.prefix ?? 'inlet:budget:';
   const reservationTtl = positive('reservationTtl', options.reservationTtl, 120_000);
   const idleTtl = positive('idleTtl', options.idleTtl, 3_600_000);
+  const onError = options.onError;
   const owned = typeof redis === 'string';
   const client = owned ? new Redis(redis, { maxRetriesPerRequest: 5, lazyConnect: true }) : redis;
   // A connection we own reports its failures through the commands that fail (NetworkError), not as an
@@ -143,21 +150,27 @@ export function redisBudgetStore(
       const id = mine?.shift() ?? '';
       if (mine?.length === 0) held.delete(keys.state);
       let block = report.block;
-      if (block && block.origin !== key.origin) {
-        const other = keysOf(block.origin).block;
-        await run('block', [other], [String(now), String(block.until), block.reason, String(idleTtl)]);
-        block = undefined;
+      try {
+        if (block && block.origin !== key.origin) {
+          const other = keysOf(block.origin).block;
+          await run('block', [other], [String(now), String(block.until), block.reason, String(idleTtl)]);
+          block = undefined;
+        }
+        const args = [
+          String(now),
+          id,
+          '',
+          String(idleTtl),
+          optional(report.remaining),
+          optional(report.resetAt),
+        ];
+        args.push(optional(block?.until), block?.reason ?? '', ...declared(rules));
+        await run('settle', [keys.block, keys.state, keys.flight], args);
+      } catch (error) {
+        // The response already arrived: failing it over bookkeeping would make the retry policy send it
+        // again. The reservation lapses after reservationTtl; the next acquire meets the outage.
+        onError?.(error as NetworkError);
       }
-      const args = [
-        String(now),
-        id,
-        '',
-        String(idleTtl),
-        optional(report.remaining),
-        optional(report.resetAt),
-      ];
-      args.push(optional(block?.until), block?.reason ?? '', ...declared(rules));
-      await run('settle', [keys.block, keys.state, keys.flight], args);
     },
 
     async close() {
