@@ -51,7 +51,7 @@ describe.each<Factory>([sqliteFactory(), postgresFactory()])('catalog schema on 
       await factory.sql(target, factory.v1Schema);
       await factory.sql(target, V1_DATA);
       const c = await at(target);
-      expect(await factory.version(target)).toBe(2);
+      expect(await factory.version(target)).toBe(3);
       const before = await collect(c.exportEntities());
       expect(before).toEqual([
         {
@@ -84,18 +84,18 @@ describe.each<Factory>([sqliteFactory(), postgresFactory()])('catalog schema on 
       expect(await c.deleteStale('gh', run, 'repo', 1)).toEqual({ deleted: 1 });
       expect(keys(await collect(c.exportEntities()))).toEqual(['repo/b']);
       await c.close();
-      // Opening again (already version 2) changes nothing.
+      // Opening again (already version 3) changes nothing.
       const again = await at(target);
-      expect(await factory.version(target)).toBe(2);
+      expect(await factory.version(target)).toBe(3);
       expect(keys(await collect(again.exportEntities()))).toEqual(['repo/b']);
     });
 
     it('refuses a catalog of a newer schema version with one line', async () => {
       const target = await factory.target();
       await (await openCatalog(target)).close();
-      await factory.setVersion(target, 3);
+      await factory.setVersion(target, 4);
       const error = await catalogError(openCatalog(target));
-      expect(error.message).toMatch(/^catalog .+ has schema version 3; this inlet supports up to 2$/);
+      expect(error.message).toMatch(/^catalog .+ has schema version 4; this inlet supports up to 3$/);
     });
 
     it('with mustExist, refuses a location without a catalog and creates nothing', async () => {
