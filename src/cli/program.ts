@@ -4,6 +4,7 @@ import { writeManifestSchema } from '../manifest/write-schema.js';
 import { registerCatalog } from './commands/catalog.js';
 import { registerCheck } from './commands/check.js';
 import { registerMock } from './commands/mock.js';
+import { registerServe } from './commands/serve.js';
 import { registerSync } from './commands/sync.js';
 import { webhooksCommand } from './commands/webhooks.js';
 import type { CliIo } from './common.js';
@@ -38,6 +39,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
   registerCheck(program, io, setExit);
   registerCatalog(program, io);
   registerMock(program, io);
+  registerServe(program, io, setExit);
   webhooksCommand(program, io);
 
   program

@@ -83,7 +83,11 @@ export function createDeliveryHandler(options: DeliveryOptions): (request: Reque
     });
     const deliveryId = (idHeader && request.headers.get(idHeader)) || sha256(raw);
     if (deliveryId.length > MAX_DELIVERY_ID) {
-      return refuse('invalid', 400, `${options.deliveryId?.header} is longer than ${MAX_DELIVERY_ID} characters`);
+      return refuse(
+        'invalid',
+        400,
+        `${options.deliveryId?.header} is longer than ${MAX_DELIVERY_ID} characters`,
+      );
     }
 
     let answer: Answer;

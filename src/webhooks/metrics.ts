@@ -9,7 +9,14 @@ import type { EventSink } from '../http/types.js';
 import type { ApplyMetrics } from './types.js';
 
 /** How a delivery was answered; `error` is a verified delivery the server could not handle (5xx). */
-export type DeliveryOutcome = 'accepted' | 'duplicate' | 'ignored' | 'rejected' | 'too_large' | 'invalid' | 'error';
+export type DeliveryOutcome =
+  | 'accepted'
+  | 'duplicate'
+  | 'ignored'
+  | 'rejected'
+  | 'too_large'
+  | 'invalid'
+  | 'error';
 
 /** Every Inlet metric, on its own registry. */
 export interface InletMetrics {

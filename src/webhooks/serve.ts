@@ -1,50 +1,55 @@
 /**
  * `inlet serve` as a function (docs/webhooks.md): check the webhooks block against the settings,
  * open the catalog, start the inbox applier and the HTTP server, and stop them all in order.
- * The applier, the `--every` scheduler and `--public-url` registration are passed in, so this
- * composition does not depend on how each is built.
+ * Registration (`--public-url`) is passed in as a hook.
  */
 import type { CatalogStore } from '../catalog/index.js';
 import { ConfigError } from '../errors/errors.js';
 import type { Logger } from '../http/log.js';
+import type { HttpEvent } from '../http/types.js';
 import { placeholders, renderTemplate } from '../manifest/template.js';
 import { DEFAULT_MAX_BODY_SIZE, type WebhooksSpec } from '../manifest/webhooks-schema.js';
 import type { Integration } from '../sync/open-integration.js';
-import { createDeliveryHandler, type DeliveryInbox } from './delivery.js';
+import { type ApplierOptions, startApplier } from './apply.js';
+import { createDeliveryHandler } from './delivery.js';
 import { type CompiledEvents, compileEvents } from './events.js';
+import { recordFetcher } from './fetch-record.js';
 import { createMetrics, type InletMetrics } from './metrics.js';
+import { type ResyncSchedule, startSchedule } from './schedule.js';
 import { createWebhookApp, listen, type ServerState } from './server.js';
 import type { Applier, ApplierDeps } from './types.js';
 import type { VerifyConfig } from './verify.js';
 
-/** What `--every` and `--public-url` hooks receive. */
+/** What the `--public-url` hook receives. */
 export interface ServeContext {
   integration: Integration;
   store: CatalogStore;
   metrics: InletMetrics;
   logger?: Logger;
-  /** Stops when the server stops. */
+  /** Aborted when the server stops. */
   signal: AbortSignal;
 }
 
 export interface ServeOptions {
   integration: Integration;
   /** An open catalog; closed by `stop()`. */
-  store: CatalogStore & DeliveryInbox;
+  store: CatalogStore;
   host: string;
   port: number;
-  /** The inbox applier (src/webhooks/apply.ts `startApplier`). */
-  startApplier: (deps: ApplierDeps) => Applier | Promise<Applier>;
-  /** `--every`: resync at start, then on this interval (w9-apply's scheduler). */
-  every?: { ms: number; schedule: (ctx: ServeContext & { everyMs: number }) => { stop(): Promise<void> } };
-  /** `--public-url`: make sure the provider sends deliveries to `webhookUrl` (w9-providers). */
+  /** Settings of the inbox applier (attempts, backoff, poll). */
+  applier?: ApplierOptions;
+  /** Replaces the inbox applier (tests). @default startApplier (src/webhooks/apply.ts) */
+  startApplier?: (deps: ApplierDeps & ApplierOptions) => Applier;
+  /** `--every`: resync at start, then every this many milliseconds (src/webhooks/schedule.ts). */
+  everyMs?: number;
+  /** `--public-url`: make sure the provider sends deliveries to `webhookUrl` (webhooks.register). */
   register?: {
     publicUrl: string;
     run: (ctx: ServeContext & { publicUrl: string; webhookUrl: string }) => Promise<void>;
   };
   metrics?: InletMetrics;
   logger?: Logger;
-  /** Longest wait for in-flight work at stop. @default 10000 */
+  /** Longest wait for in-flight requests at stop. @default 10000 */
   graceMs?: number;
 }
 
@@ -129,26 +134,45 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
     throw error;
   }
   const context: ServeContext = { integration, store, metrics, logger, signal: controller.signal };
-  let schedule: { stop(): Promise<void> } | undefined;
+  const onEvent = metrics.httpEvents(name);
+  // The applier's resource `get` reads go through the integration's own client (auth, retries, budget).
+  const client = integration.connect({ logger, onEvent });
+  let schedule: ResyncSchedule | undefined;
   try {
-    applier = await options.startApplier({
+    applier = (options.startApplier ?? startApplier)({
+      ...options.applier,
       integration: name,
       store,
       events,
+      mapper: integration.mapper,
+      fetcher: recordFetcher(
+        integration.loaded.manifest.resources,
+        client,
+        integration.loaded.settings.values,
+      ),
+      redact: (text) => client.redactor.text(text),
       logger,
       metrics: metrics.applier(name),
     });
     state.ready = true;
-    // The single call sites of `--every` (w9-apply) and `--public-url` (w9-providers).
-    if (options.every) schedule = options.every.schedule({ ...context, everyMs: options.every.ms });
+    if (options.everyMs !== undefined) {
+      schedule = startSchedule({
+        everyMs: options.everyMs,
+        logger,
+        resync: (signal) => resync(integration, store, metrics, { signal, logger, onEvent }),
+      });
+    }
+    // The single call site of `--public-url` registration (webhooks.register).
     if (options.register) {
       const webhookUrl = joinUrl(options.register.publicUrl, webhooks.path);
       await options.register.run({ ...context, publicUrl: options.register.publicUrl, webhookUrl });
     }
   } catch (error) {
     await server.close(0);
+    await schedule?.stop();
     await applier?.stop();
     await events.close();
+    await client.close();
     throw error;
   }
 
@@ -165,11 +189,30 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
         await schedule?.stop();
         await applier?.stop();
         await events.close();
+        await client.close();
         await store.close();
       })();
       return stopping;
     },
   };
+}
+
+/** One `--every` resync into the serve's catalog, counted in inlet_sync_runs_total and its duration. */
+async function resync(
+  integration: Integration,
+  store: CatalogStore,
+  metrics: InletMetrics,
+  options: { signal: AbortSignal; logger?: Logger; onEvent: (event: HttpEvent) => void },
+): Promise<void> {
+  const started = performance.now();
+  let status = 'failed';
+  try {
+    const summary = await integration.sync({ db: store, ...options });
+    status = summary.status;
+    options.logger?.info(`resync ${summary.status}: ${summary.totals.records} records`);
+  } finally {
+    metrics.syncRun(integration.name, status, (performance.now() - started) / 1000);
+  }
 }
 
 /** `--public-url` joined with `webhooks.path`: `https://hooks.example/` + `/webhooks/github`. */

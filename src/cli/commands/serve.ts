@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
 import { type CatalogStore, openCatalog } from '../../catalog/index.js';
 import { ConfigError, isInletError } from '../../errors/errors.js';
-import { parseDuration } from '../../http/duration.js';
 import { openIntegration } from '../../sync/open-integration.js';
-import type { DeliveryInbox } from '../../webhooks/delivery.js';
+import { parseEvery } from '../../webhooks/schedule.js';
 import { renderVerify, type ServeOptions, startServe } from '../../webhooks/serve.js';
 import { type CliIo, loggerFor, type SettingsFlags, withSettings } from '../common.js';
 import { resolveIntegration } from '../resolve-integration.js';
@@ -15,27 +14,18 @@ interface ServeFlags extends SettingsFlags {
   publicUrl?: string;
 }
 
-/**
- * What `inlet serve` plugs in: the inbox applier, and the `--every` / `--public-url` hooks.
- * The lead wires the real ones (src/webhooks/apply.ts, schedule.ts, register.ts) here.
- */
+/** What `inlet serve` plugs in besides the applier and scheduler: `--public-url` registration. */
 export interface ServeParts {
-  startApplier: ServeOptions['startApplier'];
-  schedule?: NonNullable<ServeOptions['every']>['schedule'];
+  /** `--public-url`: webhooks.register (src/webhooks/register.ts); the lead wires it here. */
   register?: NonNullable<ServeOptions['register']>['run'];
 }
-
-/** Until the applier is merged: an applier that applies nothing (entries stay pending, safely). */
-const defaultParts: ServeParts = {
-  startApplier: () => ({ wake: () => {}, stop: async () => {} }),
-};
 
 /** `inlet serve <integration>`: receive webhooks into the inbox until SIGINT/SIGTERM. */
 export function registerServe(
   program: Command,
   io: CliIo,
   setExit: (code: number) => void,
-  parts: ServeParts = defaultParts,
+  parts: ServeParts = {},
 ): void {
   withSettings(program.command('serve <integration>'))
     .description('receive verified webhook deliveries into the catalog inbox and apply them')
@@ -50,6 +40,11 @@ export function registerServe(
         throw new ConfigError(`--port: "${flags.port}" is not a port number (0-65535)`);
       }
       const everyMs = flags.every === undefined ? undefined : parseEvery(flags.every);
+      if (flags.publicUrl !== undefined && !parts.register) {
+        logger.warn(
+          '--public-url: webhook registration is not available in this build; register the hook by hand',
+        );
+      }
       if (flags.publicUrl !== undefined) checkUrl(flags.publicUrl);
       const integration = await openIntegration(resolveIntegration(name), {
         set: flags.set,
@@ -74,11 +69,10 @@ export function registerServe(
         store = await openCatalog(flags.db ?? './inlet.db');
         const running = await startServe({
           integration,
-          store: store as CatalogStore & DeliveryInbox,
+          store,
           host: flags.host,
           port,
-          startApplier: parts.startApplier,
-          every: everyMs !== undefined && parts.schedule ? { ms: everyMs, schedule: parts.schedule } : undefined,
+          everyMs,
           register:
             flags.publicUrl !== undefined && parts.register
               ? { publicUrl: flags.publicUrl, run: parts.register }
@@ -86,7 +80,9 @@ export function registerServe(
           logger,
         });
         store = undefined; // running.stop() closes it
-        io.stderr(`inlet serve ${integration.name}: listening on ${running.url}, webhooks at ${running.path}\n`);
+        io.stderr(
+          `inlet serve ${integration.name}: listening on ${running.url}, webhooks at ${running.path}\n`,
+        );
         await untilSignal();
         io.stderr('stopping: finishing deliveries in flight\n');
         await running.stop();
@@ -107,12 +103,6 @@ function untilSignal(): Promise<void> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
-}
-
-function parseEvery(value: string): number {
-  const ms = parseDuration(value, '--every');
-  if (ms < 1000) throw new ConfigError(`--every: "${value}" is not a duration of at least 1s (e.g. 15m, 1h)`);
-  return ms;
 }
 
 function checkUrl(value: string): void {
