@@ -37,7 +37,7 @@ export function signDelivery(
   event: string,
   payload: unknown,
   secret: string,
-  id = randomUUID(),
+  id: string = randomUUID(),
 ): SignedDelivery {
   const body = Buffer.from(JSON.stringify(payload));
   const signature = `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
