@@ -119,7 +119,6 @@ export const webhooksSchema = z.strictObject({
 });
 
 export type WebhooksSpec = z.output<typeof webhooksSchema>;
-export type VerifySpec = WebhooksSpec['verify'];
 export type EventSpec = WebhooksSpec['events'][number];
 
 /**
