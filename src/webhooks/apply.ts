@@ -12,7 +12,10 @@ export interface ApplierOptions {
   backoffMs?: number;
   /** Between looks at the inbox when not woken (another server's deliveries, retries falling due). @default 1000 */
   pollMs?: number;
-  /** Entries claimed at once. @default 10 */
+  /**
+   * Entries claimed at once. One by default: `stop()` then leaves no entry claimed but unstarted (those
+   * wait for their claim to expire before a restarted server may apply them). @default 1
+   */
   batch?: number;
   /** How long a claim keeps other appliers off an entry; a killed applier's entries come back after it. @default 60000 */
   claimMs?: number;
@@ -35,7 +38,7 @@ export function startApplier(deps: ApplierDeps & ApplierOptions): Applier {
     attempts: deps.attempts ?? 5,
     backoffMs: deps.backoffMs ?? 1000,
     pollMs: deps.pollMs ?? 1000,
-    batch: deps.batch ?? 10,
+    batch: deps.batch ?? 1,
     claimMs: deps.claimMs ?? 60_000,
   };
   let stopping = false;
@@ -87,8 +90,15 @@ export function startApplier(deps: ApplierDeps & ApplierOptions): Applier {
       if (stopping) break;
       await applyOne(entry);
     }
-    if (deps.metrics) deps.metrics.inbox(await deps.store.inboxCounts(deps.integration));
     return entries.length;
+  };
+
+  let reported = Number.NEGATIVE_INFINITY;
+  /** The inbox gauges: when the inbox is drained, and at most once a second while it is busy. */
+  const report = async (drained: boolean) => {
+    if (!deps.metrics || (!drained && clock.now() - reported < 1000)) return;
+    reported = clock.now();
+    deps.metrics.inbox(await deps.store.inboxCounts(deps.integration));
   };
 
   const loop = async () => {
@@ -97,6 +107,7 @@ export function startApplier(deps: ApplierDeps & ApplierOptions): Applier {
       let claimed = 0;
       try {
         claimed = await pass();
+        await report(claimed < settings.batch);
       } catch (error) {
         deps.logger?.error(`webhook inbox: ${oneLine(error, deps.redact)}`);
       }
