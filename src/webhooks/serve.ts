@@ -144,13 +144,7 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
       integration: name,
       store,
       events,
-      mapper: integration.mapper,
-      fetcher: recordFetcher(
-        integration.loaded.manifest.resources,
-        client,
-        integration.loaded.settings.values,
-      ),
-      redact: (text) => client.redactor.text(text),
+      ...integrationApplyDeps(integration, client),
       logger,
       metrics: metrics.applier(name),
     });
