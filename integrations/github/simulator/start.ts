@@ -9,6 +9,7 @@ import { serve } from '../../../src/testing/serve.js';
 import type { RunningSimulator, SimulatorOptions } from '../../registry.js';
 import { githubApp } from './app.js';
 import { type GithubData, generateData } from './data.js';
+import type { HookAccess, HookState } from './hooks.js';
 import type { RateWindow } from './rate-limit.js';
 
 /** The token the simulator accepts (GitHub's classic personal access token format). */
@@ -21,6 +22,8 @@ export interface GithubSimulator extends RunningSimulator {
   requests: string[];
   /** Every request the primary limit rejected (403/429), as `path?query`. */
   rateLimited: string[];
+  /** Organization webhooks created through the API, and `METHOD /path` of each hook request. */
+  hooks: HookState;
 }
 
 /** The GitHub simulator's own knobs beside the common ones (bench/github-vs-peers uses them). */
@@ -31,6 +34,8 @@ export interface GithubSimulatorOptions extends SimulatorOptions {
   rateWindow?: RateWindow;
   /** @default 403 */
   rateLimitStatus?: 403 | 429;
+  /** What the token may do with org hooks: `member` or `no-scope` refuse them (404). @default 'admin' */
+  hookAccess?: HookAccess;
 }
 
 /**
@@ -45,6 +50,7 @@ export async function startSimulator(options: GithubSimulatorOptions = {}): Prom
   const clock = options.clock ?? systemClock;
   const requests: string[] = [];
   const rateLimited: string[] = [];
+  const hooks: HookState = { hooks: [], access: options.hookAccess ?? 'admin', calls: [] };
   const app = githubApp({
     data,
     token: SIMULATOR_TOKEN,
@@ -55,6 +61,7 @@ export async function startSimulator(options: GithubSimulatorOptions = {}): Prom
     rateWindow: options.rateWindow,
     rateLimitStatus: options.rateLimitStatus,
     onRateLimited: (path) => rateLimited.push(path),
+    hooks,
     before: options.faults && faultInjector(options.faults, { clock }).middleware,
   });
   const served = await serve(app, { port: options.port });
@@ -63,6 +70,7 @@ export async function startSimulator(options: GithubSimulatorOptions = {}): Prom
     data,
     requests,
     rateLimited,
+    hooks,
     settings: [
       `baseUrl=${served.url}`,
       `token=${SIMULATOR_TOKEN}`,
