@@ -8,6 +8,7 @@ import { faultInjector } from '../../../src/testing/faults.js';
 import { serve } from '../../../src/testing/serve.js';
 import type { RunningSimulator, SimulatorOptions } from '../../registry.js';
 import { githubApp } from './app.js';
+import { githubChanges } from './changes.js';
 import { type GithubData, generateData } from './data.js';
 import type { HookAccess, HookState } from './hooks.js';
 import type { RateWindow } from './rate-limit.js';
@@ -71,6 +72,7 @@ export async function startSimulator(options: GithubSimulatorOptions = {}): Prom
     requests,
     rateLimited,
     hooks,
+    change: githubChanges({ data, api: served.url, hooks, clock }),
     settings: [
       `baseUrl=${served.url}`,
       `token=${SIMULATOR_TOKEN}`,
