@@ -4,9 +4,11 @@ import { type GithubSimulator, startSimulator } from '../../integrations/github/
 import { type JiraSimulator, startJiraSimulator } from '../../integrations/jira/simulator/start.js';
 import { builtInDir } from '../../integrations/registry.js';
 import { isInletError } from '../errors/errors.js';
+import { createLogger } from '../http/log.js';
 import { openIntegration } from '../sync/open-integration.js';
 import { serve } from '../testing/serve.js';
 import { registerWebhooks, registrationLine, webhookUrl } from './register.js';
+import { registerAtStart } from './register-at-start.js';
 
 const SECRET = 'whsec-do-not-leak-4f1c9e';
 const PUBLIC = 'https://hooks.example.test/inlet/';
@@ -245,5 +247,49 @@ describe('registerWebhooks on the Jira simulator', () => {
     expect(sim.webhooks.dynamic.map((h) => h.url)).toEqual([
       'https://hooks.example.test/inlet/webhooks/jira',
     ]);
+  });
+});
+
+describe('registerAtStart (inlet serve --public-url)', () => {
+  const capture = () => {
+    const lines: string[] = [];
+    const logger = createLogger({
+      format: 'json',
+      level: 'trace',
+      destination: { write: (l: string) => lines.push(l) },
+    });
+    return { lines, logger };
+  };
+
+  it('warns naming the missing right and goes on; creates and logs otherwise, never the secret', async () => {
+    const denied = await githubSim({ hookAccess: 'member' });
+    const a = capture();
+    await registerAtStart({ integration: await github(denied), publicUrl: PUBLIC, logger: a.logger });
+    expect(
+      a.lines.map((l) => JSON.parse(l) as { level: number; msg: string }).map((l) => [l.level, l.msg]),
+    ).toEqual([
+      [
+        40,
+        expect.stringMatching(/^webhook registration github org=acme: missing right: admin:org_hook on acme/),
+      ],
+      [40, expect.stringMatching(/^webhook registration github org=globex: missing right/)],
+    ]);
+    const allowed = await githubSim();
+    const b = capture();
+    await registerAtStart({ integration: await github(allowed), publicUrl: PUBLIC, logger: b.logger });
+    expect(b.lines.join('')).toContain('org=acme: created');
+    expect([...a.lines, ...b.lines].join('')).not.toContain(SECRET);
+  });
+
+  it('a registration that fails is a warning, not a crash', async () => {
+    const app = new Hono();
+    app.get('/orgs/:org/hooks', (c) => c.json({ not: 'an array' }));
+    const server = await serve(app);
+    closers.push(() => server.close());
+    const { lines, logger } = capture();
+    await registerAtStart({ integration: await github(server), publicUrl: PUBLIC, logger });
+    expect(lines.join('')).toMatch(
+      /webhook registration github failed, deliveries may not arrive: E_RESPONSE/,
+    );
   });
 });

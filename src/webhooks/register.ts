@@ -9,6 +9,7 @@ import { ConfigError, isInletError, PaginationError, ResponseError } from '../er
 import type { Client } from '../http/client.js';
 import type { Logger } from '../http/log.js';
 import type { PaginateSpec } from '../http/pagination/index.js';
+import { type RegisterEntry, registerSchema } from '../manifest/register-schema.js';
 import {
   placeholders,
   renderDeep,
@@ -19,7 +20,6 @@ import {
 import { compileJq } from '../mapping/jq.js';
 import { truthy } from '../mapping/jq-values.js';
 import type { Integration } from '../sync/open-integration.js';
-import { type RegisterEntry, registerSchema } from './register-spec.js';
 
 export interface RegisterOptions {
   /** Where the provider reaches `inlet serve` (`--public-url`), e.g. `https://hooks.example.com`. */
@@ -244,6 +244,10 @@ class Registration {
     return query && (renderDeep(query, this.scope) as Record<string, string>);
   }
 
+  private headers(headers: Record<string, string> | undefined) {
+    return headers && (renderDeep(headers, this.scope) as Record<string, string>);
+  }
+
   private right(): string {
     if (this.entry.right) return renderTemplate(this.entry.right, this.scope);
     const check = this.entry.check;
@@ -260,6 +264,7 @@ class Registration {
         const path = this.path(this.entry.check.path);
         const res = await this.client.get(path, {
           query: this.query(this.entry.check.query),
+          headers: this.headers(this.entry.check.headers),
           signal: this.signal,
         });
         const [ok] = await this.programs.ok.run(res.data);
@@ -295,6 +300,7 @@ class Registration {
     const paginate = { maxPages: DEFAULT_LIST_PAGES, ...(list.paginate ?? { type: 'none' }) } as PaginateSpec;
     const chain = this.client.pages(path, {
       query: this.query(list.query),
+      headers: this.headers(list.headers),
       paginate,
       signal: this.signal,
       kind: 'webhooks.register.list',
@@ -330,6 +336,7 @@ class Registration {
     await this.client.request(this.path(create.path), {
       method: create.method ?? 'POST',
       query: this.query(create.query),
+      headers: this.headers(create.headers),
       body: create.body === undefined ? undefined : renderDeep(create.body, this.scope),
       signal: this.signal,
     });

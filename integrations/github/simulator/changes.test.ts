@@ -19,6 +19,7 @@ describe('GitHub simulator changes (inlet mock --send-webhooks)', () => {
     const seen: string[] = [];
     for (let i = 0; i < 4; i++) {
       const change = sim.change({ secret: 'topsecret' });
+      expect(change.description).not.toBe('');
       const { headers, body } = change.delivery;
       expect(headers['X-Hub-Signature-256']).toBe(
         `sha256=${createHmac('sha256', 'topsecret').update(body).digest('hex')}`,

@@ -6,7 +6,7 @@
 import { systemClock } from '../../../src/http/clock.js';
 import { faultInjector } from '../../../src/testing/faults.js';
 import { serve } from '../../../src/testing/serve.js';
-import type { RunningSimulator, SimulatorOptions } from '../../registry.js';
+import type { RunningSimulator, SimulatedChange, SimulatorOptions } from '../../registry.js';
 import { githubApp } from './app.js';
 import { githubChanges } from './changes.js';
 import { type GithubData, generateData } from './data.js';
@@ -25,6 +25,8 @@ export interface GithubSimulator extends RunningSimulator {
   rateLimited: string[];
   /** Organization webhooks created through the API, and `METHOD /path` of each hook request. */
   hooks: HookState;
+  /** A pull request edited, a repository renamed, edited or archived, in turn, with GitHub's delivery. */
+  change(options?: { secret?: string }): SimulatedChange;
 }
 
 /** The GitHub simulator's own knobs beside the common ones (bench/github-vs-peers uses them). */
