@@ -153,6 +153,7 @@ describe.each<Factory>([sqliteFactory(), postgresFactory()])('catalog leases on 
       );
       expect(await c.upsertEntity('gh', entity('repo', 'early'), { delivery: 'd0' })).toEqual({
         changed: true,
+        stale: false,
       });
       await finish(c, r0);
       const run = await begin(c, 'gh');
@@ -160,10 +161,15 @@ describe.each<Factory>([sqliteFactory(), postgresFactory()])('catalog leases on 
       // After the run started: a new entity, an identical one (still a write in the order), a changed one.
       expect(await c.upsertEntity('gh', entity('repo', 'new'), { delivery: 'd1' })).toEqual({
         changed: true,
+        stale: false,
       });
-      expect(await c.upsertEntity('gh', entity('repo', 'c'), { delivery: 'd2' })).toEqual({ changed: false });
+      expect(await c.upsertEntity('gh', entity('repo', 'c'), { delivery: 'd2' })).toEqual({
+        changed: false,
+        stale: false,
+      });
       expect(await c.upsertEntity('gh', entity('repo', 'd', { v: 2 }), { delivery: 'd3' })).toEqual({
         changed: true,
+        stale: false,
       });
       expect(await c.deleteStale('gh', run, 'repo', 1)).toEqual({ deleted: 2 });
       const left = await collect(c.exportEntities());
@@ -184,6 +190,7 @@ describe.each<Factory>([sqliteFactory(), postgresFactory()])('catalog leases on 
       await finish(c, r0);
       expect(await c.upsertEntity('gh', entity('repo', 'old', { v: 5 }), { delivery: 'before' })).toEqual({
         changed: true,
+        stale: false,
       });
       const t1 = time;
       const run = await begin(c, 'gh');
@@ -236,10 +243,12 @@ describe.each<Factory>([sqliteFactory(), postgresFactory()])('catalog leases on 
       const t0 = iso();
       expect(await c.upsertEntity('gh', entity('repo', 'a', { n: 1 }), { delivery: '1' })).toEqual({
         changed: true,
+        stale: false,
       });
       time += 5000;
       expect(await c.upsertEntity('gh', entity('repo', 'a', { n: 1 }), { delivery: '2' })).toEqual({
         changed: false,
+        stale: false,
       });
       const [stored] = await collect(c.exportEntities());
       expect(stored).toMatchObject({
@@ -248,8 +257,14 @@ describe.each<Factory>([sqliteFactory(), postgresFactory()])('catalog leases on 
         updatedAt: t0,
         writtenBy: 'delivery:1',
       });
-      expect(await c.deleteEntity('gh', 'repo', 'a', { delivery: '3' })).toBe(true);
-      expect(await c.deleteEntity('gh', 'repo', 'a', { delivery: '4' })).toBe(false);
+      expect(await c.deleteEntity('gh', 'repo', 'a', { delivery: '3' })).toEqual({
+        changed: true,
+        stale: false,
+      });
+      expect(await c.deleteEntity('gh', 'repo', 'a', { delivery: '4' })).toEqual({
+        changed: false,
+        stale: false,
+      });
       expect(await collect(c.exportEntities())).toEqual([]);
     });
   });

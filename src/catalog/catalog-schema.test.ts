@@ -31,6 +31,19 @@ VALUES ('gh', 'succeeded', '2025-12-01T00:00:00.000Z', '2025-12-01T00:01:00.000Z
 INSERT INTO state (integration, key, value, updated_at) VALUES ('gh', 'cursor', '"c1"', '2025-12-02T00:00:00.000Z');
 `;
 
+// A v2 catalog mid-life: a finished run, a webhook's write after it, the write order at 3.
+const V2_DATA = `
+INSERT INTO entities (integration, blueprint, identifier, title, properties, relations, created_at, updated_at,
+  content_hash, last_seen_run, seen_seq, written_by, written_at, write_seq)
+VALUES ('gh', 'repo', 'a', 'A', '{"stars":1}', '{}', '2025-12-01T00:00:00.000Z', '2025-12-01T00:00:00.000Z', 'h-a', 1, 2,
+    'run:1', '2025-12-01T00:00:00.000Z', 2),
+  ('gh', 'repo', 'hook', NULL, '{}', '{}', '2025-12-02T00:00:00.000Z', '2025-12-02T00:00:00.000Z', 'h-h', NULL, 3,
+    'delivery:d-9', '2025-12-02T00:00:00.000Z', 3);
+INSERT INTO sync_runs (integration, status, started_at, finished_at, records, kinds, kind_results, holder, start_seq)
+VALUES ('gh', 'succeeded', '2025-12-01T00:00:00.000Z', '2025-12-01T00:01:00.000Z', 1, '["repos"]', '[]', '1@h', 1);
+INSERT INTO state (integration, key, value, updated_at) VALUES ('gh', 'cursor', '"c2"', '2025-12-02T00:00:00.000Z');
+`;
+
 describe.each<Factory>([sqliteFactory(), postgresFactory()])('catalog schema on $name', (factory) => {
   const time = Date.parse('2026-01-01T00:00:00.000Z');
   const now = () => time;
@@ -51,7 +64,8 @@ describe.each<Factory>([sqliteFactory(), postgresFactory()])('catalog schema on 
       await factory.sql(target, factory.v1Schema);
       await factory.sql(target, V1_DATA);
       const c = await at(target);
-      expect(await factory.version(target)).toBe(2);
+      expect(await factory.version(target)).toBe(3);
+      expect(await c.inboxCounts('gh')).toEqual({ pending: 0, dead: 0 });
       const before = await collect(c.exportEntities());
       expect(before).toEqual([
         {
@@ -84,18 +98,56 @@ describe.each<Factory>([sqliteFactory(), postgresFactory()])('catalog schema on 
       expect(await c.deleteStale('gh', run, 'repo', 1)).toEqual({ deleted: 1 });
       expect(keys(await collect(c.exportEntities()))).toEqual(['repo/b']);
       await c.close();
-      // Opening again (already version 2) changes nothing.
+      // Opening again (already version 3) changes nothing.
       const again = await at(target);
-      expect(await factory.version(target)).toBe(2);
+      expect(await factory.version(target)).toBe(3);
       expect(keys(await collect(again.exportEntities()))).toEqual(['repo/b']);
+    });
+
+    it('migrates a version 2 catalog forward: data and write order kept, inbox and tombstones work', async () => {
+      const target = await factory.target();
+      await factory.sql(target, factory.v2Schema);
+      await factory.sql(target, V2_DATA);
+      await factory.sql(
+        target,
+        factory.name === 'sqlite' ? 'UPDATE catalog_seq SET value = 3' : "SELECT setval('catalog_seq', 3)",
+      );
+      const c = await at(target);
+      expect(await factory.version(target)).toBe(3);
+      const before = await collect(c.exportEntities());
+      expect(before.map((e) => [e.identifier, e.writtenBy, e.properties])).toEqual([
+        ['a', 'run:1', { stars: 1 }],
+        ['hook', 'delivery:d-9', {}],
+      ]);
+      expect(await c.getState('gh', 'cursor')).toBe('c2');
+      expect(await c.listRuns('gh')).toMatchObject([
+        { status: 'succeeded', holder: '1@h', counts: { records: 1 } },
+      ]);
+      expect(await c.addDelivery('gh', { deliveryId: 'd-10', kind: 'push', body: '{}' })).toMatchObject({
+        duplicate: false,
+      });
+      expect(await c.inboxCounts('gh')).toEqual({ pending: 1, dead: 0 });
+      // The write order goes on from the stored value: a new run is newer than every old write.
+      const run = await begin(c, 'gh');
+      await c.deleteEntity('gh', 'repo', 'a', { delivery: 'd-11', order: 1 });
+      expect(await c.upsertBatch('gh', run, [entity('repo', 'a'), entity('repo', 'hook')])).toEqual({
+        upserted: 1,
+        unchanged: 0,
+      });
+      expect(await c.deleteStale('gh', run, 'repo', 1)).toEqual({ deleted: 0 });
+      expect(keys(await collect(c.exportEntities()))).toEqual(['repo/hook']);
+      await c.close();
+      const again = await at(target);
+      expect(await factory.version(target)).toBe(3);
+      expect(await again.inboxCounts('gh')).toEqual({ pending: 1, dead: 0 });
     });
 
     it('refuses a catalog of a newer schema version with one line', async () => {
       const target = await factory.target();
       await (await openCatalog(target)).close();
-      await factory.setVersion(target, 3);
+      await factory.setVersion(target, 4);
       const error = await catalogError(openCatalog(target));
-      expect(error.message).toMatch(/^catalog .+ has schema version 3; this inlet supports up to 2$/);
+      expect(error.message).toMatch(/^catalog .+ has schema version 4; this inlet supports up to 3$/);
     });
 
     it('with mustExist, refuses a location without a catalog and creates nothing', async () => {

@@ -6,19 +6,25 @@ import type { CatalogStore } from './types.js';
 export { DEFAULT_LEASE_TTL_MS } from './shared.js';
 export type {
   CatalogStore,
+  DeliveryOutcome,
+  DeliveryWrite,
   Entity,
   ExportFilter,
+  InboxEntry,
+  InboxStatus,
   KindResult,
   KindStatus,
   LeaseHolder,
   LeaseInfo,
   LeaseOptions,
+  NewDelivery,
   RunCounts,
   RunOutcome,
   RunRecord,
   RunStart,
   RunStatus,
   StoredEntity,
+  WebhookInbox,
   Writer,
 } from './types.js';
 

@@ -23,6 +23,15 @@ import type { CatalogStore, RunStart } from './types.js';
  */
 export const SEQ_LOCK = 0x1e7c47a2;
 
+/** The write transaction's place in the catalog-wide order (see SEQ_LOCK); a bigint as text. */
+export async function drawSeq(c: pg.PoolClient): Promise<string> {
+  await c.query('SELECT pg_advisory_xact_lock_shared($1)', [SEQ_LOCK]);
+  const { rows } = await c.query<{ seq: string }>("SELECT nextval('catalog_seq')::text AS seq");
+  const seq = rows[0]?.seq;
+  if (seq === undefined) throw new Error('nextval returned no row');
+  return seq;
+}
+
 export type Tx = <T>(fn: (c: pg.PoolClient) => Promise<T>) => Promise<T>;
 
 type RunsPart = Pick<

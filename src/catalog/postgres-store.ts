@@ -1,5 +1,7 @@
 import pg from 'pg';
-import { pgRuns, SEQ_LOCK, type Tx } from './pg-runs.js';
+import { pgEntityWrites, TOMBSTONE_LOCK } from './pg-entity-writes.js';
+import { pgInbox } from './pg-inbox.js';
+import { drawSeq, pgRuns, type Tx } from './pg-runs.js';
 import { migratePostgres } from './pg-schema.js';
 import {
   contentHash,
@@ -11,7 +13,8 @@ import {
   isoNow,
   matchesSearch,
 } from './shared.js';
-import type { CatalogStore, ExportFilter, StoredEntity } from './types.js';
+import type { CatalogStore, Entity, ExportFilter, StoredEntity } from './types.js';
+import { entityKey } from './write-order.js';
 
 // A webhook's write newer than the run's start wins over the run's page (read before it, maybe stale).
 const NOT_NEWER_DELIVERY = (start: string) =>
@@ -35,23 +38,19 @@ UPDATE entities SET last_seen_run = $1, seen_seq = $5::bigint
 WHERE integration = $2 AND seen_seq < $5::bigint AND ${NOT_NEWER_DELIVERY('$6::bigint')}
   AND (blueprint, identifier) IN (SELECT * FROM unnest($3::text[], $4::text[]))`;
 
-const UPSERT_ONE = `
-INSERT INTO entities (integration, blueprint, identifier, title, properties, relations, created_at, updated_at,
-  content_hash, seen_seq, written_by, written_at, write_seq)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9::bigint, $10, $7, $9::bigint)
-ON CONFLICT (integration, blueprint, identifier) DO UPDATE SET
-  title = EXCLUDED.title, properties = EXCLUDED.properties, relations = EXCLUDED.relations,
-  updated_at = EXCLUDED.updated_at, content_hash = EXCLUDED.content_hash, seen_seq = EXCLUDED.seen_seq,
-  written_by = EXCLUDED.written_by, written_at = EXCLUDED.written_at, write_seq = EXCLUDED.write_seq
-WHERE entities.content_hash <> EXCLUDED.content_hash`;
-
-/** The write transaction's place in the catalog-wide order (see SEQ_LOCK); a bigint as text. */
-async function drawSeq(c: pg.PoolClient): Promise<string> {
-  await c.query('SELECT pg_advisory_xact_lock_shared($1)', [SEQ_LOCK]);
-  const { rows } = await c.query<{ seq: string }>("SELECT nextval('catalog_seq')::text AS seq");
-  const seq = rows[0]?.seq;
-  if (seq === undefined) throw new Error('nextval returned no row');
-  return seq;
+/** The batch as the column arrays UPSERT unnests. */
+function batchColumns(entities: Entity[]) {
+  const titles = entities.map((e) => e.title);
+  const properties = entities.map((e) => JSON.stringify(e.properties));
+  const relations = entities.map((e) => JSON.stringify(e.relations));
+  return {
+    blueprints: entities.map((e) => e.blueprint),
+    identifiers: entities.map((e) => e.identifier),
+    titles,
+    properties,
+    relations,
+    hashes: entities.map((_, i) => contentHash(titles[i] ?? null, properties[i] ?? '', relations[i] ?? '')),
+  };
 }
 
 export interface PostgresOptions {
@@ -95,25 +94,32 @@ export async function openPostgresCatalog(
   return {
     ...pgRuns(pool, tx, now),
     async upsertBatch(integration, runId, batch) {
-      const entities = dedupe(batch);
-      const blueprints = entities.map((e) => e.blueprint);
-      const identifiers = entities.map((e) => e.identifier);
-      const titles = entities.map((e) => e.title);
-      const properties = entities.map((e) => JSON.stringify(e.properties));
-      const relations = entities.map((e) => JSON.stringify(e.relations));
-      const hashes = entities.map((_, i) =>
-        contentHash(titles[i] ?? null, properties[i] ?? '', relations[i] ?? ''),
-      );
+      let entities = dedupe(batch);
+      let cols = batchColumns(entities);
       return tx(async (c) => {
+        // Shared: deletes of this integration wait for this batch, and this batch for them (TOMBSTONE_LOCK).
+        await c.query('SELECT pg_advisory_xact_lock_shared($1, hashtext($2))', [TOMBSTONE_LOCK, integration]);
         const run = await c.query<{ start: string | null }>(
           'SELECT start_seq::text AS start FROM sync_runs WHERE id = $1',
           [runId],
         );
         if (run.rows[0] === undefined) throw new Error(`no run ${runId}`);
         const start = run.rows[0].start ?? '0';
+        // Deleted by a delivery after the run started: the run's older read must not write them back.
+        const gone = await c.query<{ blueprint: string; identifier: string }>(
+          `SELECT blueprint, identifier FROM entity_versions
+           WHERE integration = $1 AND deleted AND write_seq > $2::bigint`,
+          [integration, start],
+        );
+        if (gone.rows.length > 0) {
+          const deleted = new Set(gone.rows.map((t) => entityKey(t.blueprint, t.identifier)));
+          entities = entities.filter((e) => !deleted.has(entityKey(e.blueprint, e.identifier)));
+          cols = batchColumns(entities);
+        }
         if (entities.length === 0) return { upserted: 0, unchanged: 0 };
         const seq = await drawSeq(c);
         const at = isoNow(now);
+        const { blueprints, identifiers, titles, properties, relations, hashes } = cols;
         const written = await c.query(UPSERT, [
           integration,
           at,
@@ -132,32 +138,8 @@ export async function openPostgresCatalog(
         return { upserted: written.rowCount ?? 0, unchanged: seen.rowCount ?? 0 };
       });
     },
-    async upsertEntity(integration, e, writer) {
-      const properties = JSON.stringify(e.properties);
-      const relations = JSON.stringify(e.relations);
-      const hash = contentHash(e.title, properties, relations);
-      return tx(async (c) => {
-        const seq = await drawSeq(c);
-        const { blueprint, identifier } = e;
-        const key = [integration, blueprint, identifier];
-        const params = [...key, e.title, properties, relations, isoNow(now), hash, seq];
-        const written = await c.query(UPSERT_ONE, [...params, `delivery:${writer.delivery}`]);
-        if ((written.rowCount ?? 0) > 0) return { changed: true };
-        // Identical content is still a write in the order: a run that started before must not delete it.
-        await c.query(
-          'UPDATE entities SET seen_seq = $4::bigint WHERE integration = $1 AND blueprint = $2 AND identifier = $3',
-          [...key, seq],
-        );
-        return { changed: false };
-      });
-    },
-    async deleteEntity(integration, blueprint, identifier) {
-      const result = await pool.query(
-        'DELETE FROM entities WHERE integration = $1 AND blueprint = $2 AND identifier = $3',
-        [integration, blueprint, identifier],
-      );
-      return (result.rowCount ?? 0) > 0;
-    },
+    ...pgEntityWrites(tx, now),
+    ...pgInbox(pool, now),
     exportEntities(filter: ExportFilter = {}) {
       return exportPages(pool, filter);
     },

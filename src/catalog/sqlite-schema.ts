@@ -1,8 +1,11 @@
 import type Database from 'better-sqlite3';
 import { CatalogError } from '../errors/errors.js';
 
-/** Bumped when the schema changes; stored in `PRAGMA user_version`. 2: leases, write order, writers. */
-export const SQLITE_SCHEMA_VERSION = 2;
+/**
+ * Bumped when the schema changes; stored in `PRAGMA user_version`. 2: leases, write order, writers.
+ * 3: the webhook inbox and per-entity versions (delivery order, tombstones).
+ */
+export const SQLITE_SCHEMA_VERSION = 3;
 
 /** Tables new in version 2, shared by a fresh catalog and the migration from version 1. */
 const V2_TABLES = `
@@ -21,6 +24,43 @@ CREATE TABLE IF NOT EXISTS catalog_seq (
   value INTEGER NOT NULL
 );
 INSERT OR IGNORE INTO catalog_seq (id, value) VALUES (1, 0);
+`;
+
+/** Tables new in version 3, shared by a fresh catalog and the migrations from versions 1 and 2. */
+const V3_TABLES = `
+-- The durable webhook inbox (docs/webhooks.md): AUTOINCREMENT so an id shown to users is never reused.
+CREATE TABLE IF NOT EXISTS webhook_inbox (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  integration TEXT NOT NULL,
+  delivery_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  received_at TEXT NOT NULL,
+  body TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'applied', 'stale', 'dead')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT,
+  applied_at TEXT,
+  next_attempt_at TEXT,
+  claimed_until TEXT,
+  UNIQUE (integration, delivery_id)
+);
+-- Serves claims (pending, oldest first), listings by status and the pending/dead counts.
+CREATE INDEX IF NOT EXISTS webhook_inbox_by_status ON webhook_inbox (integration, status, id);
+-- The last single-entity write of each entity a delivery touched: its order value, and a tombstone
+-- (deleted = 1, with the delete's write_seq) so a run started before a delete does not write it back.
+CREATE TABLE IF NOT EXISTS entity_versions (
+  integration TEXT NOT NULL,
+  blueprint TEXT NOT NULL,
+  identifier TEXT NOT NULL,
+  order_value TEXT,
+  order_numeric INTEGER NOT NULL DEFAULT 0,
+  deleted INTEGER NOT NULL DEFAULT 0,
+  write_seq INTEGER NOT NULL,
+  written_by TEXT NOT NULL,
+  written_at TEXT NOT NULL,
+  PRIMARY KEY (integration, blueprint, identifier)
+);
+CREATE INDEX IF NOT EXISTS entity_tombstones ON entity_versions (integration, write_seq) WHERE deleted = 1;
 `;
 
 const FRESH = `
@@ -72,7 +112,8 @@ CREATE TABLE state (
   updated_at TEXT NOT NULL,
   PRIMARY KEY (integration, key)
 );
-${V2_TABLES}`;
+${V2_TABLES}
+${V3_TABLES}`;
 
 /** Version 1 → 2: existing entities get seen_seq 0 (older than any run) and no writer. */
 const FROM_V1 = `
@@ -107,7 +148,9 @@ export function migrateSqlite(db: Database.Database, path: string, mustExist: bo
       );
     }
     if (version === SQLITE_SCHEMA_VERSION) return;
-    db.exec(version === 0 ? FRESH : FROM_V1);
+    if (version === 0) db.exec(FRESH);
+    if (version === 1) db.exec(FROM_V1);
+    if (version >= 1) db.exec(V3_TABLES);
     db.pragma(`user_version = ${SQLITE_SCHEMA_VERSION}`);
   }).immediate();
 }

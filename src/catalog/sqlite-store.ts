@@ -11,9 +11,12 @@ import {
   isoNow,
   matchesSearch,
 } from './shared.js';
+import { sqliteEntityWrites } from './sqlite-entity-writes.js';
+import { sqliteInbox } from './sqlite-inbox.js';
 import { sqliteRuns, sqliteSequence } from './sqlite-runs.js';
 import { migrateSqlite } from './sqlite-schema.js';
 import type { CatalogStore, Entity, ExportFilter, StoredEntity } from './types.js';
+import { entityKey } from './write-order.js';
 
 export interface SqliteOptions {
   now: () => number;
@@ -57,9 +60,16 @@ function sqliteStore(db: Database.Database, now: () => number): CatalogStore {
   const markSeen = db.prepare(`
     UPDATE entities SET last_seen_run = ?, seen_seq = ?
     WHERE integration = ? AND blueprint = ? AND identifier = ? AND ${NOT_NEWER_DELIVERY}`);
-  const upsertAll = db.transaction((integration: string, run: number, entities: Entity[], at: string) => {
+  // Deleted by a delivery after the run started: the run's older read must not write them back.
+  const tombstones = db.prepare(`
+    SELECT blueprint, identifier FROM entity_versions WHERE integration = ? AND deleted = 1 AND write_seq > ?`);
+  const upsertAll = db.transaction((integration: string, run: number, batch: Entity[], at: string) => {
     const start = runStart.get(run) as number | null | undefined;
     if (start === undefined) throw new Error(`no run ${run}`);
+    const gone = tombstones.all(integration, start ?? 0) as { blueprint: string; identifier: string }[];
+    const deleted = new Set(gone.map((t) => entityKey(t.blueprint, t.identifier)));
+    const entities =
+      deleted.size === 0 ? batch : batch.filter((e) => !deleted.has(entityKey(e.blueprint, e.identifier)));
     const seq = nextSeq();
     const writer = `run:${run}`;
     let upserted = 0;
@@ -92,35 +102,6 @@ function sqliteStore(db: Database.Database, now: () => number): CatalogStore {
     return { upserted, unchanged };
   });
 
-  const upsertOne = db.prepare(`
-    INSERT INTO entities (integration, blueprint, identifier, title, properties, relations, created_at,
-      updated_at, content_hash, seen_seq, written_by, written_at, write_seq)
-    VALUES (@integration, @blueprint, @identifier, @title, @properties, @relations, @at, @at, @hash, @seq,
-      @writer, @at, @seq)
-    ON CONFLICT (integration, blueprint, identifier) DO UPDATE SET
-      title = excluded.title, properties = excluded.properties, relations = excluded.relations,
-      updated_at = excluded.updated_at, content_hash = excluded.content_hash, seen_seq = excluded.seen_seq,
-      written_by = excluded.written_by, written_at = excluded.written_at, write_seq = excluded.write_seq
-    WHERE entities.content_hash <> excluded.content_hash`);
-  const touch = db.prepare(
-    'UPDATE entities SET seen_seq = ? WHERE integration = ? AND blueprint = ? AND identifier = ?',
-  );
-  const upsertEntity = db.transaction((integration: string, e: Entity, writer: string, at: string) => {
-    const seq = nextSeq();
-    const properties = JSON.stringify(e.properties);
-    const relations = JSON.stringify(e.relations);
-    const hash = contentHash(e.title, properties, relations);
-    const { blueprint, identifier, title } = e;
-    const row = { integration, blueprint, identifier, title, properties, relations, at, hash, seq, writer };
-    if (upsertOne.run(row).changes > 0) return { changed: true };
-    // Identical content is still a write in the order: a run that started before must not delete it.
-    touch.run(seq, integration, blueprint, identifier);
-    return { changed: false };
-  });
-  const deleteOne = db.prepare(
-    'DELETE FROM entities WHERE integration = ? AND blueprint = ? AND identifier = ?',
-  );
-
   const getState = db.prepare('SELECT value FROM state WHERE integration = ? AND key = ?');
   const setState = db.prepare(`
     INSERT INTO state (integration, key, value, updated_at) VALUES (?, ?, ?, ?)
@@ -131,12 +112,8 @@ function sqliteStore(db: Database.Database, now: () => number): CatalogStore {
     async upsertBatch(integration, runId, entities) {
       return upsertAll.immediate(integration, runId, dedupe(entities), isoNow(now));
     },
-    async upsertEntity(integration, entity, writer) {
-      return upsertEntity.immediate(integration, entity, `delivery:${writer.delivery}`, isoNow(now));
-    },
-    async deleteEntity(integration, blueprint, identifier) {
-      return deleteOne.run(integration, blueprint, identifier).changes > 0;
-    },
+    ...sqliteEntityWrites(db, now),
+    ...sqliteInbox(db, now),
     exportEntities(filter: ExportFilter = {}) {
       return exportPages(db, filter);
     },

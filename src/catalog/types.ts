@@ -110,6 +110,76 @@ export type RunStart =
 /** Who writes outside a run: a webhook delivery (`delivery:<id>` is stored as the writer). */
 export interface Writer {
   delivery: string;
+  /**
+   * The delivery's order value (`events[].order`, e.g. `updated_at`). A write whose order is older than
+   * the last one applied to the same entity (blueprint, identifier) is refused as `stale` and changes
+   * nothing. Two numbers compare numerically, anything else as strings (ISO 8601 sorts). Without it the
+   * write applies (arrival order).
+   */
+  order?: string | number;
+}
+
+/** What a single-entity write did: `stale` when its `order` was older than the entity's last one. */
+export interface DeliveryWrite {
+  changed: boolean;
+  stale: boolean;
+}
+
+/** An inbox entry's state: `pending` until applied, skipped as `stale`, or `dead` after its last try. */
+export type InboxStatus = 'pending' | 'applied' | 'stale' | 'dead';
+
+/** A verified webhook delivery to store (table `webhook_inbox`). */
+export interface NewDelivery {
+  /** The provider's delivery id (or the body's SHA-256): unique per integration. */
+  deliveryId: string;
+  kind: string;
+  /** JSON text of `{ headers, body }` as received, minus credential headers (the signature, a shared secret). */
+  body: string;
+}
+
+/** A row of `webhook_inbox`. */
+export interface InboxEntry extends NewDelivery {
+  id: number;
+  integration: string;
+  status: InboxStatus;
+  /** Tries made so far. */
+  attempts: number;
+  lastError: string | null;
+  /** ISO 8601 UTC. */
+  receivedAt: string;
+  appliedAt: string | null;
+  /** When a failed entry is tried again (ISO 8601), null when due now or settled. */
+  nextAttemptAt: string | null;
+}
+
+/** How applying an inbox entry ended; `retry` puts it back to pending until `retryAt` (ms epoch). */
+export type DeliveryOutcome =
+  | { status: 'applied' | 'stale' }
+  | { status: 'dead'; error: string }
+  | { status: 'retry'; error: string; retryAt: number };
+
+/**
+ * The durable webhook inbox, in the catalog (SQLite and PostgreSQL alike). A delivery is committed
+ * before `addDelivery` returns, so a process killed after the 2xx loses nothing (docs/webhooks.md).
+ */
+export interface WebhookInbox {
+  /** Store a delivery; an id already in the inbox answers `duplicate: true` (its id) and stores nothing. */
+  addDelivery(integration: string, delivery: NewDelivery): Promise<{ id: number; duplicate: boolean }>;
+  /**
+   * Claim up to `limit` due `pending` entries, oldest first, for `claimMs`: another process sharing the
+   * catalog does not get them until the claim expires (a killed applier's entries come back).
+   */
+  claimDeliveries(integration: string, options: { limit: number; claimMs: number }): Promise<InboxEntry[]>;
+  /** Record one try of an entry (attempts + 1) and its outcome; releases the claim. */
+  settleDelivery(id: number, outcome: DeliveryOutcome): Promise<void>;
+  /** Newest first. @default limit 50 */
+  listDeliveries(
+    integration: string,
+    filter?: { status?: InboxStatus; limit?: number },
+  ): Promise<InboxEntry[]>;
+  /** Put entries (by id, or every `dead` one) back to `pending` with 0 attempts; how many were. */
+  retryDeliveries(integration: string, which: number[] | 'dead'): Promise<number>;
+  inboxCounts(integration: string): Promise<{ pending: number; dead: number }>;
 }
 
 /** Narrows `exportEntities`; `search` is a case-insensitive substring of the identifier or title. */
@@ -125,7 +195,7 @@ export interface ExportFilter {
  * page, a webhook's entity) takes the next value of one catalog-wide sequence, and a run may delete
  * only entities last written or seen before it started (docs: README "When is an entity deleted").
  */
-export interface CatalogStore {
+export interface CatalogStore extends WebhookInbox {
   /**
    * Take the integration's lease and start a run, in one transaction. A live lease held by another
    * run answers `{ ok: false, lease }` and changes nothing; an expired one (or a dead holder's) is taken
@@ -158,10 +228,21 @@ export interface CatalogStore {
     blueprint: string,
     threshold: number,
   ): Promise<{ deleted: number; refused?: string }>;
-  /** Write one entity outside a run (a webhook). `changed` is false when the content was identical. */
-  upsertEntity(integration: string, entity: Entity, writer: Writer): Promise<{ changed: boolean }>;
-  /** Delete one entity outside a run; false when it was not there. */
-  deleteEntity(integration: string, blueprint: string, identifier: string, writer: Writer): Promise<boolean>;
+  /**
+   * Write one entity outside a run (a webhook). `changed` is false when the content was identical;
+   * `stale` (nothing written) when `writer.order` is older than the entity's last applied order.
+   */
+  upsertEntity(integration: string, entity: Entity, writer: Writer): Promise<DeliveryWrite>;
+  /**
+   * Delete one entity outside a run, leaving a tombstone so that a run started before it does not
+   * write the entity back from its older read. `changed` is false when it was not there.
+   */
+  deleteEntity(
+    integration: string,
+    blueprint: string,
+    identifier: string,
+    writer: Writer,
+  ): Promise<DeliveryWrite>;
   /** Close the run with its outcome and release its lease (if it still holds it). */
   finishRun(runId: number, outcome: RunOutcome): Promise<void>;
   /** Newest first. @default limit 20 */

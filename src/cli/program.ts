@@ -5,6 +5,7 @@ import { registerCatalog } from './commands/catalog.js';
 import { registerCheck } from './commands/check.js';
 import { registerMock } from './commands/mock.js';
 import { registerSync } from './commands/sync.js';
+import { webhooksCommand } from './commands/webhooks.js';
 import { addWebhooksRegister } from './commands/webhooks-register.js';
 import type { CliIo } from './common.js';
 import { runDemo } from './demo.js';
@@ -38,8 +39,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
   registerCheck(program, io, setExit);
   registerCatalog(program, io);
   registerMock(program, io);
-  // Until w9-apply's `webhooksCommand()` lands: the lead attaches `register` to that group instead.
-  addWebhooksRegister(program.command('webhooks').description('webhook registration'), program, io, setExit);
+  addWebhooksRegister(webhooksCommand(program, io), program, io, setExit);
 
   program
     .command('schema [file]')

@@ -7,6 +7,8 @@ import type { Manifest } from './schema.js';
 import { placeholders } from './template.js';
 import { type FieldPath, issueAt, throwIssues, type YamlSource } from './yaml-source.js';
 
+const RECORD: ReadonlySet<string> = new Set(['record']);
+
 interface Scope {
   config: ReadonlySet<string>;
   vars: ReadonlySet<string>;
@@ -147,6 +149,9 @@ export function checkTemplates(manifest: Manifest, source?: YamlSource): void {
     };
     scan(resource.request, ['resources', kind, 'request'], scope, found);
     scan(resource.incremental?.initial, ['resources', kind, 'incremental', 'initial'], forScope, found);
+    // `get` reads one record for a webhook: only the event's record (reference) and config are known.
+    const getScope: Scope = { config, vars: RECORD, parent: 'is not available in get', webhook: false };
+    scan(resource.get, ['resources', kind, 'get'], getScope, found);
   }
 
   const webhooks = manifest.webhooks as Record<string, unknown> | undefined;

@@ -173,6 +173,8 @@ const resource = z.strictObject({
       initial: z.union([z.string(), z.number()]).optional(),
     })
     .optional(),
+  /** Webhooks carrying a reference read the full record with one GET; `{record.x}` is the reference. */
+  get: z.strictObject({ path: z.string().min(1), query: queryMap.optional() }).optional(),
 });
 
 const mappingResource = z.strictObject({

@@ -1,5 +1,8 @@
 import type { CatalogStore } from '../catalog/index.js';
+import type { Clock } from '../http/clock.js';
 import type { Logger } from '../http/log.js';
+import type { Mapper } from '../sync/engine.js';
+import type { RecordFetcher } from './fetch-record.js';
 
 /** What `events[].when`, `record`, `delete` and `order` see (jq over `{headers, body}`; header names lower-case). */
 export interface WebhookDelivery {
@@ -44,4 +47,12 @@ export interface ApplierDeps {
   events: EventMatcher;
   logger?: Logger;
   metrics?: ApplyMetrics;
+  /** The integration's mapper (`Integration.mapper`): maps the event's record with the kind's mapping. */
+  mapper: Pick<Mapper, 'mapPage'>;
+  /** Reads full records for kinds with a resource `get` (recordFetcher over `Integration.connect()`). */
+  fetcher?: RecordFetcher;
+  /** @default systemClock (tests pass a VirtualClock, and the same `now` to openCatalog) */
+  clock?: Clock;
+  /** Scrubs secrets from an entry's stored error (the client's `redactor.text`). @default none */
+  redact?: (text: string) => string;
 }
