@@ -139,7 +139,7 @@ export function jiraApp(options: JiraAppOptions): Hono {
     });
   });
 
-  if (options.webhooks) jiraWebhookRoutes(app, { state: options.webhooks, clock });
+  if (options.webhooks) jiraWebhookRoutes(app, { state: options.webhooks, clock, data });
 
   app.notFound((c) => c.json(errorBody(`null for uri: ${c.req.url}`), 404));
   app.onError((error, c) => {

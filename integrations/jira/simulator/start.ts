@@ -1,7 +1,8 @@
 import { systemClock } from '../../../src/http/clock.js';
 import { serve } from '../../../src/testing/serve.js';
-import type { RunningSimulator, SimulatorOptions } from '../../registry.js';
+import type { RunningSimulator, SimulatedChange, SimulatorOptions } from '../../registry.js';
 import { type JiraCredentials, jiraApp } from './app.js';
+import { jiraChanges } from './changes.js';
 import { generateJiraData, type JiraData } from './data.js';
 import type { FaultCounts } from './jira-faults.js';
 import type { JiraHookState } from './webhooks.js';
@@ -21,6 +22,8 @@ export interface JiraSimulator extends RunningSimulator {
   faults: FaultCounts;
   /** Webhooks registered through the API, and `METHOD /path` of each permission and webhook request. */
   webhooks: JiraHookState;
+  /** An issue updated, a project renamed, in turn, with Jira's delivery. */
+  change(options?: { secret?: string }): SimulatedChange;
 }
 
 export interface JiraSimulatorOptions extends SimulatorOptions {
@@ -68,5 +71,6 @@ export async function startJiraSimulator(options: JiraSimulatorOptions = {}): Pr
     hits,
     faults,
     webhooks,
+    change: jiraChanges({ data, url: served.url, clock: options.clock ?? systemClock }),
   };
 }

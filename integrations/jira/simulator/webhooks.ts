@@ -7,6 +7,8 @@
  */
 import type { Context, Hono } from 'hono';
 import type { Clock } from '../../../src/http/clock.js';
+import type { JiraData } from './data.js';
+import { renderProject } from './render.js';
 
 export interface AdminWebhook {
   id: number;
@@ -57,8 +59,18 @@ function adminJson(origin: string, hook: AdminWebhook) {
 }
 
 /** Mount the routes; they run after the simulator's auth check. */
-export function jiraWebhookRoutes(app: Hono, options: { state: JiraHookState; clock: Clock }): void {
+export function jiraWebhookRoutes(
+  app: Hono,
+  options: { state: JiraHookState; clock: Clock; data: JiraData },
+): void {
   const { state, clock } = options;
+  // GET /rest/api/3/project/{projectIdOrKey}: what a project webhook's summary is read back with.
+  app.get('/rest/api/3/project/:idOrKey', (c) => {
+    const wanted = c.req.param('idOrKey');
+    const project = options.data.projects.find((p) => p.key === wanted || p.id === wanted);
+    if (!project) return c.json(errorBody(`No project could be found with key '${wanted}'.`), 404);
+    return c.json(renderProject(new URL(c.req.url).origin, project));
+  });
   let nextId = 1;
   app.use('/rest/*', async (c, next) => {
     const path = new URL(c.req.url).pathname;
