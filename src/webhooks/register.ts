@@ -116,13 +116,16 @@ export async function registerWebhooks(
 /** The `webhooks.path` and the applying `register` entry, or a ConfigError naming the field. */
 function registerSpec(integration: RegisterTarget): { path: string; entry: RegisterEntry } {
   const webhooks = integration.loaded.manifest.webhooks as Record<string, unknown> | undefined;
-  const path = webhooks?.path;
+  if (!webhooks) {
+    throw new ConfigError(`${integration.name}: the manifest declares no webhooks (nothing to register)`);
+  }
+  const path = webhooks.path;
   if (typeof path !== 'string' || !path.startsWith('/')) {
     throw new ConfigError(
       `${integration.name}: webhooks.path must be a path such as /webhooks/${integration.name}`,
     );
   }
-  if (webhooks?.register === undefined) {
+  if (webhooks.register === undefined) {
     throw new ConfigError(
       `${integration.name}: the manifest has no webhooks.register (register the hook by hand)`,
     );
