@@ -7,6 +7,7 @@ import { registerMock } from './commands/mock.js';
 import { registerServe } from './commands/serve.js';
 import { registerSync } from './commands/sync.js';
 import { webhooksCommand } from './commands/webhooks.js';
+import { addWebhooksRegister } from './commands/webhooks-register.js';
 import type { CliIo } from './common.js';
 import { runDemo } from './demo.js';
 import { packageInfo } from './package-info.js';
@@ -40,7 +41,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
   registerCatalog(program, io);
   registerMock(program, io);
   registerServe(program, io, setExit);
-  webhooksCommand(program, io);
+  addWebhooksRegister(webhooksCommand(program, io), program, io, setExit);
 
   program
     .command('schema [file]')

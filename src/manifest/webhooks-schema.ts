@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { ConfigIssue } from '../errors/errors.js';
+import { registerSchema } from './register-schema.js';
 import { type FieldPath, issueAt, type YamlSource } from './yaml-source.js';
 
 /** `webhooks.maxBodySize` when absent: 5 MiB. */
@@ -72,37 +73,6 @@ const event = z.strictObject({
   order: jq.optional(),
 });
 
-const queryMap = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
-const stringMap = z.record(z.string(), z.string());
-const method = z.enum(['GET', 'POST', 'PUT', 'PATCH']);
-
-/** Shape only: what registration does with it is the webhook layer's (docs/webhooks.md, "Registration"). */
-const register = z.strictObject({
-  for: z.record(z.string(), z.union([z.string(), z.array(z.union([z.string(), z.number()]))])).optional(),
-  check: z
-    .strictObject({
-      path: z.string().min(1),
-      query: queryMap.optional(),
-      headers: stringMap.optional(),
-      ok: jq,
-    })
-    .optional(),
-  list: z.strictObject({
-    path: z.string().min(1),
-    query: queryMap.optional(),
-    headers: stringMap.optional(),
-    records: jq.optional(),
-    url: jq,
-  }),
-  create: z.strictObject({
-    method: method.optional(),
-    path: z.string().min(1),
-    query: queryMap.optional(),
-    headers: stringMap.optional(),
-    body: z.unknown().optional(),
-  }),
-});
-
 /** `webhooks` in inlet.yaml. */
 export const webhooksSchema = z.strictObject({
   /** Where deliveries are POSTed, e.g. `/webhooks/github`. */
@@ -115,7 +85,8 @@ export const webhooksSchema = z.strictObject({
   /** Without it, a delivery's id is the SHA-256 of its body. */
   deliveryId: z.strictObject({ header }).optional(),
   events: z.array(event).min(1),
-  register: register.optional(),
+  /** Make sure the provider sends the deliveries (src/webhooks/register.ts). */
+  register: registerSchema.optional(),
 });
 
 export type WebhooksSpec = z.output<typeof webhooksSchema>;

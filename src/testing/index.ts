@@ -21,3 +21,10 @@ export { type RecordedRequest, RequestLog } from './request-log.js';
 export { type FetchApp, type ServedApp, type ServeOptions, serve } from './serve.js';
 export { startTestServer, type TestServer, type TestServerOptions } from './test-server.js';
 export { VirtualClock } from './virtual-clock.js';
+export {
+  githubDelivery,
+  jiraDelivery,
+  type OutgoingDelivery,
+  octopusDelivery,
+  sendDelivery,
+} from './webhook-sender.js';

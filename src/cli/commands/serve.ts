@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { type CatalogStore, openCatalog } from '../../catalog/index.js';
 import { ConfigError, isInletError } from '../../errors/errors.js';
 import { openIntegration } from '../../sync/open-integration.js';
+import { registerAtStart } from '../../webhooks/register-at-start.js';
 import { parseEvery } from '../../webhooks/schedule.js';
 import { renderVerify, type ServeOptions, startServe } from '../../webhooks/serve.js';
 import { type CliIo, loggerFor, type SettingsFlags, withSettings } from '../common.js';
@@ -14,19 +15,17 @@ interface ServeFlags extends SettingsFlags {
   publicUrl?: string;
 }
 
-/** What `inlet serve` plugs in besides the applier and scheduler: `--public-url` registration. */
-export interface ServeParts {
-  /** `--public-url`: webhooks.register (src/webhooks/register.ts); the lead wires it here. */
-  register?: NonNullable<ServeOptions['register']>['run'];
-}
+/** `--public-url`: registration at start (warns on failure, never stops the server). */
+const registerHook: NonNullable<ServeOptions['register']>['run'] = (ctx) =>
+  registerAtStart({
+    integration: ctx.integration,
+    publicUrl: ctx.publicUrl,
+    logger: ctx.logger,
+    signal: ctx.signal,
+  });
 
 /** `inlet serve <integration>`: receive webhooks into the inbox until SIGINT/SIGTERM. */
-export function registerServe(
-  program: Command,
-  io: CliIo,
-  setExit: (code: number) => void,
-  parts: ServeParts = {},
-): void {
+export function registerServe(program: Command, io: CliIo, setExit: (code: number) => void): void {
   withSettings(program.command('serve <integration>'))
     .description('receive verified webhook deliveries into the catalog inbox and apply them')
     .option('--port <port>', 'port to listen on (0 picks a free one)', '8080')
@@ -40,11 +39,6 @@ export function registerServe(
         throw new ConfigError(`--port: "${flags.port}" is not a port number (0-65535)`);
       }
       const everyMs = flags.every === undefined ? undefined : parseEvery(flags.every);
-      if (flags.publicUrl !== undefined && !parts.register) {
-        logger.warn(
-          '--public-url: webhook registration is not available in this build; register the hook by hand',
-        );
-      }
       if (flags.publicUrl !== undefined) checkUrl(flags.publicUrl);
       const integration = await openIntegration(resolveIntegration(name), {
         set: flags.set,
@@ -74,9 +68,7 @@ export function registerServe(
           port,
           everyMs,
           register:
-            flags.publicUrl !== undefined && parts.register
-              ? { publicUrl: flags.publicUrl, run: parts.register }
-              : undefined,
+            flags.publicUrl !== undefined ? { publicUrl: flags.publicUrl, run: registerHook } : undefined,
           logger,
         });
         store = undefined; // running.stop() closes it
