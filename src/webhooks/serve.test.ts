@@ -151,6 +151,18 @@ describe('inlet serve: real GitHub deliveries', () => {
     expect((await metric('duplicate')) - before.duplicate).toBe(2);
   });
 
+  it('without a delivery id header, the SHA-256 of the body is the id', async () => {
+    const payload = githubExamples(['repository'])[1]?.payload;
+    const { createHash } = await import('node:crypto');
+    const delivery = signDelivery('repository', payload, SECRET);
+    const { 'x-github-delivery': _id, ...headers } = delivery.headers;
+    const first = await post(headers, delivery.body);
+    const again = await post(headers, delivery.body);
+    expect([first.json.status, again.json.status]).toEqual(['accepted', 'duplicate']);
+    const row = (await stored()).find((r) => r.id === first.json.id);
+    expect(row?.deliveryId).toBe(createHash('sha256').update(delivery.body).digest('hex'));
+  });
+
   it('an event no entry matches is 202 ignored and not stored; a body that is not JSON is 400', async () => {
     const before = (await stored()).length;
     const push = signDelivery('push', { ref: 'refs/heads/main' }, SECRET);
