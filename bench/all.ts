@@ -165,6 +165,24 @@ rows.push({
   met: parentRss <= 250 && /catalog rows .* OK/.test(parentMemory),
 });
 
+const webhooks = await childBench('webhooks.js');
+const hookRate = num(match(webhooks, /^throughput : .* = ([\d,]+)\/s/m)[1]);
+const hookP99 = Number(match(webhooks, /^time to 2xx: .* p99 ([\d.]+) ms/m)[1]);
+rows.push({
+  bench: 'webhooks',
+  measure: `verified deliveries/s into the SQLite inbox / 3,000 (${hookRate.toLocaleString('en')}/s)`,
+  value: `${(hookRate / 3000).toFixed(2)}x`,
+  target: '>= 1',
+  met: hookRate >= 3000 && /inbox rows .* OK/.test(webhooks),
+});
+rows.push({
+  bench: 'webhooks',
+  measure: 'p99 time to 2xx / 20 ms',
+  value: `${(hookP99 / 20).toFixed(2)}x (${hookP99.toFixed(1)} ms)`,
+  target: '<= 1',
+  met: hookP99 <= 20,
+});
+
 const totalSeconds = (performance.now() - started) / 1000;
 const chartGroups = (Object.keys(CASES) as CaseName[]).map((name) => ({
   title: CASES[name].title,
@@ -232,6 +250,10 @@ const markdown = [
   '',
   '```',
   memory.trim(),
+  '```',
+  '',
+  '```',
+  webhooks.trim(),
   '```',
   '',
 ].join('\n');

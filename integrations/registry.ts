@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Clock } from '../src/http/clock.js';
 import type { FaultSpec, RateLimitAnswer } from '../src/testing/faults.js';
 import type { ServedApp } from '../src/testing/serve.js';
+import type { OutgoingDelivery } from '../src/testing/webhook-sender.js';
 
 /** What `inlet mock <name>` and the tests need to run an integration's simulator. */
 export interface SimulatorOptions {
@@ -22,6 +23,19 @@ export interface SimulatorOptions {
 export interface RunningSimulator extends ServedApp {
   /** Settings (`--set key=value`) that point the integration at this simulator with valid credentials. */
   settings: string[];
+  /**
+   * Make the next simulated change to the simulator's own data (a pull request edited, a repository
+   * renamed …) and return the delivery the provider would send for it, signed with `secret`; a sync
+   * after it reads the same state. Absent when the provider has no webhooks for what is read.
+   */
+  change?(options?: { secret?: string }): SimulatedChange;
+}
+
+/** One change `inlet mock --send-webhooks` makes, and its delivery. */
+export interface SimulatedChange {
+  /** e.g. `pull request acme/api-service#3 edited` */
+  description: string;
+  delivery: OutgoingDelivery;
 }
 
 export interface BuiltIn {

@@ -158,15 +158,27 @@ export function checkTemplates(manifest: Manifest, source?: YamlSource): void {
   if (webhooks) {
     const scope: Scope = { config, vars: none, parent: 'is not available in webhooks', webhook: true };
     scan(webhooks.verify, ['webhooks', 'verify'], scope, found);
+    // `register` is one entry or a list of them (the first whose `when` renders non-empty applies).
     const register = webhooks.register;
-    if (register !== null && typeof register === 'object') {
-      for (const [step, spec] of Object.entries(register)) {
-        if (spec === null || typeof spec !== 'object') continue;
+    const entries = Array.isArray(register) ? register : [register];
+    entries.forEach((entry: unknown, index) => {
+      if (entry === null || typeof entry !== 'object') return;
+      const at: FieldPath = Array.isArray(register)
+        ? ['webhooks', 'register', index]
+        : ['webhooks', 'register'];
+      const fields = entry as Record<string, unknown>;
+      scan(fields.for, [...at, 'for'], scope, found);
+      scan(fields.when, [...at, 'when'], scope, found);
+      const forVars = fields.for !== null && typeof fields.for === 'object' ? Object.keys(fields.for) : [];
+      const entryScope: Scope = { ...scope, vars: new Set(forVars) };
+      scan(fields.right, [...at, 'right'], entryScope, found);
+      for (const [step, spec] of Object.entries(fields)) {
+        if (spec === null || typeof spec !== 'object' || step === 'for') continue;
         for (const field of REGISTER_TEMPLATE_FIELDS) {
-          scan((spec as Record<string, unknown>)[field], ['webhooks', 'register', step, field], scope, found);
+          scan((spec as Record<string, unknown>)[field], [...at, step, field], entryScope, found);
         }
       }
-    }
+    });
   }
 
   throwIssues(found.map(({ path, message }) => issueAt(source, path, message, 'placeholder')));

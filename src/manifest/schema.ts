@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { durationProblem, parseDuration } from '../http/duration.js';
+import { webhooksSchema } from './webhooks-schema.js';
 
 const DURATION = /^\s*\d+(?:\.\d+)?\s*(ms|s|m|h|d)?\s*$/;
 
@@ -212,8 +213,7 @@ export const manifestSchema = z.strictObject({
   connection,
   resources: z.record(identifier, resource),
   mapping: mappingSchema.optional(),
-  // §7 is validated by the webhook layer; only its shape (an object) is checked here.
-  webhooks: z.looseObject({}).optional(),
+  webhooks: webhooksSchema.optional(),
 });
 
 /** A validated manifest: durations are milliseconds. */

@@ -5,6 +5,7 @@
 
 import type { ConfigIssue } from '../errors/errors.js';
 import type { Manifest } from './schema.js';
+import { webhookIssues } from './webhooks-schema.js';
 import { type FieldPath, issueAt, type YamlSource } from './yaml-source.js';
 
 /** Every cross-field problem, located in `source` when given. */
@@ -67,5 +68,8 @@ export function semanticIssues(manifest: Manifest, source?: YamlSource): ConfigI
     }
   });
 
-  return found.map(({ path, message, code }) => issueAt(source, path, message, code));
+  return [
+    ...found.map(({ path, message, code }) => issueAt(source, path, message, code)),
+    ...webhookIssues(manifest.webhooks, kinds, source),
+  ];
 }

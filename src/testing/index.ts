@@ -47,3 +47,10 @@ export { type FetchApp, type ServedApp, type ServeOptions, serve } from './serve
 export { DEFAULT_TEST_FAULTS, type TestOptions, testIntegration } from './test-integration.js';
 export { startTestServer, type TestServer, type TestServerOptions } from './test-server.js';
 export { VirtualClock } from './virtual-clock.js';
+export {
+  githubDelivery,
+  jiraDelivery,
+  type OutgoingDelivery,
+  octopusDelivery,
+  sendDelivery,
+} from './webhook-sender.js';

@@ -9,6 +9,7 @@ import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import type { Clock } from '../../../src/http/clock.js';
 import type { GithubData, SimOrg, SimRepo } from './data.js';
 import { dataIndex } from './data-index.js';
+import { type HookState, hookRoutes } from './hooks.js';
 import { primaryLimit, type RateWindow } from './rate-limit.js';
 import { fullRepoJson, orgJson, pullJson, repoJson, userJson, viewerJson } from './shapes.js';
 
@@ -31,6 +32,8 @@ export interface GithubAppOptions {
   rateLimitStatus?: 403 | 429;
   /** Called for every request rejected by the primary limit. */
   onRateLimited?: (path: string) => void;
+  /** Organization webhooks (GET/POST /orgs/{org}/hooks); absent: those routes answer 404. */
+  hooks?: HookState;
 }
 
 type Env = { Variables: { authenticated: boolean; api: string } };
@@ -100,6 +103,7 @@ function apiRoutes(api: Hono<Env>, options: GithubAppOptions): void {
     return repo && visible(c, repo) ? repo : undefined;
   };
   const orgId = (login: string) => findOrg(login)?.id ?? 0;
+  if (options.hooks) hookRoutes(api, { state: options.hooks, clock, findOrg });
   const openIssues = (repo: SimRepo) => index.pullsOf(repo.fullName).filter((p) => p.state === 'open').length;
 
   /** `per_page` (default 30, at most 100) and `page` (default 1); writes the Link header (RFC 8288). */

@@ -6,9 +6,11 @@
 import { systemClock } from '../../../src/http/clock.js';
 import { faultInjector } from '../../../src/testing/faults.js';
 import { serve } from '../../../src/testing/serve.js';
-import type { RunningSimulator, SimulatorOptions } from '../../registry.js';
+import type { RunningSimulator, SimulatedChange, SimulatorOptions } from '../../registry.js';
 import { githubApp } from './app.js';
+import { githubChanges } from './changes.js';
 import { type GithubData, generateData } from './data.js';
+import type { HookAccess, HookState } from './hooks.js';
 import { githubRateLimitAnswer, type RateWindow } from './rate-limit.js';
 
 /** The token the simulator accepts (GitHub's classic personal access token format). */
@@ -21,6 +23,10 @@ export interface GithubSimulator extends RunningSimulator {
   requests: string[];
   /** Every request the primary limit rejected (403/429), as `path?query`. */
   rateLimited: string[];
+  /** Organization webhooks created through the API, and `METHOD /path` of each hook request. */
+  hooks: HookState;
+  /** A pull request edited, a repository renamed, edited or archived, in turn, with GitHub's delivery. */
+  change(options?: { secret?: string }): SimulatedChange;
 }
 
 /** The GitHub simulator's own knobs beside the common ones (bench/github-vs-peers uses them). */
@@ -31,6 +37,8 @@ export interface GithubSimulatorOptions extends SimulatorOptions {
   rateWindow?: RateWindow;
   /** @default 403 */
   rateLimitStatus?: 403 | 429;
+  /** What the token may do with org hooks: `member` or `no-scope` refuse them (404). @default 'admin' */
+  hookAccess?: HookAccess;
 }
 
 /**
@@ -45,6 +53,7 @@ export async function startSimulator(options: GithubSimulatorOptions = {}): Prom
   const clock = options.clock ?? systemClock;
   const requests: string[] = [];
   const rateLimited: string[] = [];
+  const hooks: HookState = { hooks: [], access: options.hookAccess ?? 'admin', calls: [] };
   const app = githubApp({
     data,
     token: SIMULATOR_TOKEN,
@@ -55,6 +64,7 @@ export async function startSimulator(options: GithubSimulatorOptions = {}): Prom
     rateWindow: options.rateWindow,
     rateLimitStatus: options.rateLimitStatus,
     onRateLimited: (path) => rateLimited.push(path),
+    hooks,
     before:
       options.faults &&
       faultInjector(options.faults, { clock, rateLimitAnswer: githubRateLimitAnswer }).middleware,
@@ -65,6 +75,8 @@ export async function startSimulator(options: GithubSimulatorOptions = {}): Prom
     data,
     requests,
     rateLimited,
+    hooks,
+    change: githubChanges({ data, api: served.url, hooks, clock }),
     settings: [
       `baseUrl=${served.url}`,
       `token=${SIMULATOR_TOKEN}`,

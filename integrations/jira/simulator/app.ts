@@ -11,6 +11,7 @@ import type { JiraData, JiraUser } from './data.js';
 import { type FaultCounts, jiraFaults } from './jira-faults.js';
 import { compileJql, JqlError } from './jql.js';
 import { onlyKeys, parseFieldsParam, renderIssue, renderProject, renderUser } from './render.js';
+import { type JiraHookState, jiraWebhookRoutes } from './webhooks.js';
 
 export interface JiraCredentials {
   email: string;
@@ -29,6 +30,8 @@ export interface JiraAppOptions {
   searchPageSize?: number;
   /** Every API request's path and query, in arrival order. */
   hits: string[];
+  /** Permission and webhook routes (mypermissions, /rest/webhooks/1.0/webhook, /rest/api/3/webhook). */
+  webhooks?: JiraHookState;
 }
 
 // Jira's own limits: project/search pages hold at most 50; search/jql 5000 when only ids/keys are asked for.
@@ -135,6 +138,8 @@ export function jiraApp(options: JiraAppOptions): Hono {
       isLast: end >= matched.length,
     });
   });
+
+  if (options.webhooks) jiraWebhookRoutes(app, { state: options.webhooks, clock, data });
 
   app.notFound((c) => c.json(errorBody(`null for uri: ${c.req.url}`), 404));
   app.onError((error, c) => {

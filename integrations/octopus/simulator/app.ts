@@ -5,13 +5,10 @@
  * Items, Links }` envelope, releases and deployments newest first.
  */
 import { type Context, Hono } from 'hono';
+import { collection } from './collection.js';
 import { newestFirst, type OctopusData } from './data.js';
-import { forbidden, notFound, octopusError, UNAUTHORIZED } from './octopus-errors.js';
-
-/** Octopus's default page size (`ItemsPerPage: 30` when `take` is not given). */
-const DEFAULT_TAKE = 30;
-/** `Page.All` links ask for int.MaxValue items. */
-const ALL = 2_147_483_647;
+import { forbidden, notFound, UNAUTHORIZED } from './octopus-errors.js';
+import { type SubscriptionState, subscriptionRoutes } from './subscriptions.js';
 
 export interface OctopusAppOptions {
   data: OctopusData;
@@ -21,9 +18,9 @@ export interface OctopusAppOptions {
   forbiddenKey: string;
   /** Every request's path and query, in arrival order (after auth and faults). */
   hits: string[];
+  /** Subscriptions (GET/POST /api/{space}/subscriptions) and single deployments/releases by id. */
+  subscriptions?: SubscriptionState;
 }
-
-type Json = Record<string, unknown>;
 
 /**
  * Build the routes. Middleware mounted before this (faults) applies to `/api/*`.
@@ -100,6 +97,8 @@ export function octopusRoutes(options: OctopusAppOptions): Hono {
     return collection(c, 'DeploymentTarget', machines, `/api/${spaceId}/machines`, template);
   });
 
+  if (options.subscriptions) subscriptionRoutes(app, { data, state: options.subscriptions });
+
   app.notFound((c) => c.json(notFound(new URL(c.req.url).pathname), 404));
   return app;
 }
@@ -109,54 +108,4 @@ const hasSpace = (data: OctopusData, spaceId: string) => data.spaces.some((s) =>
 function listParam(c: Context, name: string): string[] | undefined {
   const value = c.req.query(name);
   return value ? value.split(',').filter((v) => v !== '') : undefined;
-}
-
-/** A non-negative integer query parameter, or an Octopus 400 body when it is not one. */
-function intParam(c: Context, name: string, fallback: number): number | Response {
-  const text = c.req.query(name);
-  if (text === undefined || text === '') return fallback;
-  if (!/^\d+$/.test(text) || Number(text) > ALL) {
-    return c.json(octopusError('There was a problem with your request.', [`Invalid ${name}: ${text}`]), 400);
-  }
-  return Number(text);
-}
-
-/** One page of `items` in Octopus's resource-collection envelope. */
-function collection(
-  c: Context,
-  itemType: string,
-  items: unknown[],
-  base: string,
-  template: string,
-  extra: Record<string, string | undefined> = {},
-): Response {
-  const skip = intParam(c, 'skip', 0);
-  if (skip instanceof Response) return skip;
-  const take = intParam(c, 'take', DEFAULT_TAKE);
-  if (take instanceof Response) return take;
-  const total = items.length;
-  const pages = take > 0 ? Math.ceil(total / take) : 0;
-  const lastPage = Math.max(0, pages - 1);
-  const link = (s: number, t: number) => {
-    const query = new URLSearchParams({ skip: String(s), take: String(t) });
-    for (const [key, value] of Object.entries(extra)) if (value) query.set(key, value);
-    return `${base}?${query}`;
-  };
-  const links: Json = {
-    Self: link(skip, take),
-    Template: `${base}${template}`,
-    'Page.All': link(0, ALL),
-    'Page.Current': link(skip, take),
-    'Page.Last': link(lastPage * take, take),
-  };
-  if (skip + take < total) links['Page.Next'] = link(skip + take, take);
-  return c.json({
-    ItemType: itemType,
-    TotalResults: total,
-    ItemsPerPage: take,
-    NumberOfPages: pages,
-    LastPageNumber: lastPage,
-    Items: items.slice(skip, skip + take),
-    Links: links,
-  });
 }

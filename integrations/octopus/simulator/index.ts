@@ -1,11 +1,14 @@
 import { Hono } from 'hono';
 import { ConfigError } from '../../../src/errors/errors.js';
+import { systemClock } from '../../../src/http/clock.js';
 import { faultInjector } from '../../../src/testing/faults.js';
 import { serve } from '../../../src/testing/serve.js';
-import type { RunningSimulator, SimulatorOptions } from '../../registry.js';
+import type { RunningSimulator, SimulatedChange, SimulatorOptions } from '../../registry.js';
 import { octopusRoutes } from './app.js';
+import { octopusChanges } from './changes.js';
 import { DEFAULT_SIZE, generateData, type OctopusData, type OctopusSize } from './data.js';
 import { octopusFaultShape } from './octopus-errors.js';
+import type { SubscriptionAccess, SubscriptionState } from './subscriptions.js';
 
 /** The simulator's API key with full read access (Octopus keys look like `API-` + 26 characters). */
 export const SIMULATOR_API_KEY = 'API-INLETSIMULATOR0000000001';
@@ -17,6 +20,15 @@ export interface OctopusSimulator extends RunningSimulator {
   data: OctopusData;
   /** Path and query of every request that passed auth and faults, in order. */
   hits: string[];
+  /** Subscriptions created through the API, and `METHOD /path` of each subscription request. */
+  subscriptions: SubscriptionState;
+  /** A deployment queued, a release modified, in turn, with the subscription delivery. */
+  change(options?: { secret?: string }): SimulatedChange;
+}
+
+export interface OctopusSimulatorOptions extends SimulatorOptions {
+  /** `view`: POST subscriptions answers 403 (SubscriptionEdit); `none`: GET too. @default 'edit' */
+  subscriptionAccess?: SubscriptionAccess;
 }
 
 /**
@@ -24,18 +36,35 @@ export interface OctopusSimulator extends RunningSimulator {
  * `releasesPerProject`, `deploymentsPerRelease`, `machinesPerSpace` (see OctopusSize).
  * @example const sim = await startOctopusSimulator({ size: { spaces: 1 } }); await sim.close();
  */
-export async function startOctopusSimulator(options: SimulatorOptions = {}): Promise<OctopusSimulator> {
+export async function startOctopusSimulator(
+  options: OctopusSimulatorOptions = {},
+): Promise<OctopusSimulator> {
   const size: OctopusSize = { ...DEFAULT_SIZE, ...pickSize(options.size) };
   const data = generateData(options.seed ?? 1, size);
   const hits: string[] = [];
+  const subscriptions: SubscriptionState = {
+    subscriptions: [],
+    access: options.subscriptionAccess ?? 'edit',
+    calls: [],
+  };
   const app = new Hono();
   if (options.faults) {
     app.use('/api/*', octopusFaultShape(Math.ceil(options.faults.retryAfterSeconds ?? 1)));
     app.use('/api/*', faultInjector(options.faults, { clock: options.clock }).middleware);
   }
-  app.route('/', octopusRoutes({ data, apiKey: SIMULATOR_API_KEY, forbiddenKey: FORBIDDEN_API_KEY, hits }));
+  app.route(
+    '/',
+    octopusRoutes({ data, apiKey: SIMULATOR_API_KEY, forbiddenKey: FORBIDDEN_API_KEY, hits, subscriptions }),
+  );
   const served = await serve(app, { port: options.port });
-  return { ...served, settings: [`baseUrl=${served.url}`, `apiKey=${SIMULATOR_API_KEY}`], data, hits };
+  return {
+    ...served,
+    settings: [`baseUrl=${served.url}`, `apiKey=${SIMULATOR_API_KEY}`],
+    data,
+    hits,
+    subscriptions,
+    change: octopusChanges({ data, url: served.url, subscriptions, clock: options.clock ?? systemClock }),
+  };
 }
 
 /** The known knobs of `size`; an unknown one (a typo) is an error rather than silently ignored. */

@@ -3,6 +3,16 @@ import { builtIns } from '../../../integrations/index.js';
 import { ConfigError } from '../../errors/errors.js';
 import { parseFaultSpec } from '../../testing/faults.js';
 import type { CliIo } from '../common.js';
+import { sendWebhooks } from './mock-webhooks.js';
+
+interface MockFlags {
+  port?: string;
+  faults?: string;
+  seed: string;
+  sendWebhooks?: string;
+  webhookSecret?: string;
+  webhookChanges: string;
+}
 
 /** `inlet mock <integration> [--port N] [--faults SPEC]`: serve a built-in's simulator on loopback until Ctrl-C. */
 export function registerMock(program: Command, io: CliIo): void {
@@ -15,7 +25,16 @@ export function registerMock(program: Command, io: CliIo): void {
       'fault injection, e.g. 429:0.1,502:0.05,reset:0.05,seed:1 (or rate=0.2,kinds=429+502)',
     )
     .option('--seed <n>', 'seed of the generated data', '1')
-    .action(async (name: string, flags: { port?: string; faults?: string; seed: string }) => {
+    .option(
+      '--send-webhooks <url>',
+      "change the simulated data a few times, POSTing each change's delivery here",
+    )
+    .option(
+      '--webhook-secret <secret>',
+      'sign (or, for octopus, authenticate) the deliveries with this secret',
+    )
+    .option('--webhook-changes <n>', 'how many changes to make, one a second', '3')
+    .action(async (name: string, flags: MockFlags) => {
       const builtIn = builtIns.get(name);
       if (!builtIn) {
         throw new ConfigError(
@@ -34,6 +53,7 @@ export function registerMock(program: Command, io: CliIo): void {
       const sets = simulator.settings.map((s) => `--set ${s}`).join(' ');
       io.stdout(`${builtIn.title} simulator on ${simulator.url}\n`);
       io.stdout(`sync it:  inlet sync ${name} ${sets}\n(Ctrl-C to stop)\n`);
+      if (flags.sendWebhooks) await sendWebhooks(simulator, flags.sendWebhooks, flags, io);
       await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
       await simulator.close();
     });
