@@ -142,7 +142,7 @@ async function syncOnce(
   }
 }
 
-async function storedCursors(store: CatalogStore, loaded: LoadedManifest) {
+export async function storedCursors(store: CatalogStore, loaded: LoadedManifest) {
   const state: Record<string, Record<string, unknown> | undefined> = {};
   for (const [kind, resource] of Object.entries(loaded.manifest.resources)) {
     if (resource.incremental) {
