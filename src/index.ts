@@ -49,6 +49,7 @@ export { type LoadedManifest, loadManifest, loadMappingFile } from './manifest/l
 export type { Manifest, MappingSpec } from './manifest/schema.js';
 export { type CompiledMapping, compileMapping } from './mapping/compile-mapping.js';
 export { mapPage } from './mapping/map-page.js';
+export { type RedisBudgetStore, type RedisBudgetStoreOptions, redisBudgetStore } from './queue/index.js';
 export type { KindSummary, SyncSummary } from './sync/engine.js';
 export type { LeaseSettings } from './sync/lease.js';
 export {
