@@ -5,6 +5,7 @@ import { registerCatalog } from './commands/catalog.js';
 import { registerCheck } from './commands/check.js';
 import { registerMock } from './commands/mock.js';
 import { registerSync } from './commands/sync.js';
+import { registerWorker } from './commands/worker.js';
 import type { CliIo } from './common.js';
 import { runDemo } from './demo.js';
 import { packageInfo } from './package-info.js';
@@ -37,6 +38,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
   registerCheck(program, io, setExit);
   registerCatalog(program, io);
   registerMock(program, io);
+  registerWorker(program, io);
 
   program
     .command('schema [file]')

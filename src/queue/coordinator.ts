@@ -10,24 +10,19 @@ import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { openCatalog } from '../catalog/index.js';
 import type { KindSummary, SyncSummary } from '../sync/engine.js';
-import type { SyncPlan } from '../sync/plan.js';
 import { acquireRun, keepLease, type LeaseSettings } from '../sync/lease.js';
-import {
-  checkKinds,
-  type Integration,
-  type OpenOptions,
-  openIntegration,
-  storedCursors,
-} from '../sync/open-integration.js';
+import { checkKinds, type Integration, openIntegration, storedCursors } from '../sync/open-integration.js';
+import type { SyncPlan } from '../sync/plan.js';
 import { markPartial, newOutcomes, reconcileRun } from '../sync/reconcile-run.js';
 import { newSummary, outcomeOf } from '../sync/run-outcome.js';
 import { selectKinds } from '../sync/select-kinds.js';
-import { createTracker, type RunTracker } from './run-tracker.js';
+import type { SyncIntegrationOptions } from '../sync/sync-integration.js';
 import {
   bullConnection,
   itemsKey,
   type JobResult,
   jobOfRun,
+  jobOptions,
   jobsKey,
   newRunKey,
   QUEUE_NAME,
@@ -37,6 +32,7 @@ import {
   requirePostgres,
   specKey,
 } from './run-spec.js';
+import { createTracker, type RunTracker } from './run-tracker.js';
 
 export interface QueuedRunOptions {
   /** The Redis URL of the queue (`--queue`). */
@@ -61,11 +57,14 @@ export interface QueuedRunOptions {
  * Open the integration and run it through the queue.
  * @example const summary = await syncQueued('integrations/github', { queue: 'redis://127.0.0.1:6379', db: 'postgres://…', set: ['orgs=acme'] });
  */
-export async function syncQueued(path: string, options: OpenOptions & QueuedRunOptions): Promise<SyncSummary> {
-  requirePostgres(options.db);
+export async function syncQueued(
+  path: string,
+  options: SyncIntegrationOptions & Omit<QueuedRunOptions, 'db'>,
+): Promise<SyncSummary> {
+  const db = requirePostgres(typeof options.db === 'string' ? options.db : undefined);
   const integration = await openIntegration(path, options);
   try {
-    return await runQueued(integration, options);
+    return await runQueued(integration, { ...options, db });
   } finally {
     await integration.close();
   }
@@ -237,11 +236,7 @@ async function runJobs(
 
 function topLevelJobs(run: string, spec: RunSpec, plan: SyncPlan) {
   const index = new Map(spec.plan.kinds.map((k, i) => [k.kind, i]));
-  const opts = (jobId: string) => ({
-    jobId,
-    attempts: spec.attempts,
-    backoff: { type: 'exponential', delay: spec.backoffMs },
-  });
+  const opts = (jobId: string) => ({ jobId, ...jobOptions(spec) });
   const jobs: { name: string; data: QueueJobData; opts: ReturnType<typeof opts> }[] = [];
   for (const kind of spec.read) {
     const kp = plan.kinds[index.get(kind)!]!;

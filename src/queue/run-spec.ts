@@ -7,8 +7,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { ConfigError } from '../errors/errors.js';
-import type { ResolvedSettings } from '../manifest/settings.js';
 import type { Manifest } from '../manifest/schema.js';
+import type { ResolvedSettings } from '../manifest/settings.js';
 import type { PlanData } from '../sync/plan.js';
 import type { JobSpec } from '../sync/sync-job.js';
 
@@ -81,3 +81,11 @@ export function childJobId(run: string, kindIndex: number, parentJobId: string, 
 
 /** BullMQ's own connections (a Queue, its events, a Worker), each closed with its owner. */
 export const bullConnection = (url: string) => ({ url, maxRetriesPerRequest: null });
+
+/** Attempts and backoff of every job of a run; finished jobs stay a day (a retried parent finds its children by id). */
+export const jobOptions = (spec: RunSpec) => ({
+  attempts: spec.attempts,
+  backoff: { type: 'exponential', delay: spec.backoffMs },
+  removeOnComplete: { age: 24 * 3600 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+});

@@ -46,7 +46,10 @@ export function createTracker(
     });
   // A kind read only for its children's sake counts its requests against the first stored child (as locally).
   const countedBy = (kind: string) =>
-    summaries.get(kind) ?? below(kind).map((k) => summaries.get(k.kind)).find((s) => s !== undefined);
+    summaries.get(kind) ??
+    below(kind)
+      .map((k) => summaries.get(k.kind))
+      .find((s) => s !== undefined);
   const kindOf = (jobId: string) => plan.kinds[kindIndexOf(jobId)]!;
 
   return {
@@ -65,7 +68,8 @@ export function createTracker(
         if (summary.kind !== kp.kind && key !== 'requests' && key !== 'retries') continue;
         summary[key] += result[key] ?? 0;
       }
-      if (summary.kind === kp.kind) for (const b of result.blueprints) outcomes.get(kp.kind)?.blueprints.add(b);
+      if (summary.kind === kp.kind)
+        for (const b of result.blueprints) outcomes.get(kp.kind)?.blueprints.add(b);
       if (result.cut && !cut.has(kp.kind)) cut.set(kp.kind, result.cut);
       if (result.capped && summary.kind === kp.kind) summary.reason ??= result.capped;
       if (result.cursors) cursors.set(kp.kind, { ...cursors.get(kp.kind), ...result.cursors });

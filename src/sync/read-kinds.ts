@@ -133,9 +133,7 @@ export async function* chainPages(
         const records = page.records.slice(0, Math.max(0, cap - taken));
         if (records.length > 0) yield { records, vars: start.vars, parent, chain: start.key };
         const where = client.redactor.url(page.url);
-        ctx.onWarning?.(
-          `${kp.kind}: maxItemsPerChain (${cap}) reached for ${where}; the rest is not read`,
-        );
+        ctx.onWarning?.(`${kp.kind}: maxItemsPerChain (${cap}) reached for ${where}; the rest is not read`);
         end = { complete: false, reason: `maxItemsPerChain (${cap}) reached at ${where}` };
         return;
       }

@@ -75,11 +75,14 @@ export async function runJob(ctx: JobContext, spec: JobSpec): Promise<JobResult>
     },
   };
   const starts: { start: ChainStart; parent?: Json; tag: string }[] = spec.parents
-    ? spec.parents.flatMap((parent, i) => kp.chains(parent).map((start, j) => ({ start, parent, tag: `${i}-${j}` })))
+    ? spec.parents.flatMap((parent, i) =>
+        kp.chains(parent).map((start, j) => ({ start, parent, tag: `${i}-${j}` })),
+      )
     : [{ start: chainAt(kp, spec.chain ?? 0), tag: String(spec.chain ?? 0) }];
   async function* tagged(s: (typeof starts)[number]): AsyncGenerator<{ page: PageOfKind; key: string }> {
     let n = 0;
-    for await (const page of chainPages(chainCtx, kp, s.start, s.parent)) yield { page, key: `${s.tag}-${n++}` };
+    for await (const page of chainPages(chainCtx, kp, s.start, s.parent))
+      yield { page, key: `${s.tag}-${n++}` };
   }
   const target = ctx;
   await kindContext.run(summary, async () => {
@@ -112,6 +115,7 @@ export async function runJob(ctx: JobContext, spec: JobSpec): Promise<JobResult>
 
 function chainAt(kp: KindPlan, index: number): ChainStart {
   const start = kp.chains()[index];
-  if (!start) throw new Error(`${kp.kind}: no chain ${index} (the settings changed since the run was planned?)`);
+  if (!start)
+    throw new Error(`${kp.kind}: no chain ${index} (the settings changed since the run was planned?)`);
   return start;
 }
