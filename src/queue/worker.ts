@@ -68,6 +68,9 @@ interface OpenRun {
   /** Child kinds by kind, and the kind indices for job ids. */
   children: Map<string, string[]>;
   index: Map<string, number>;
+  /** Jobs of the run running now; an evicted run closes when the last one ends. */
+  active: number;
+  evicted: boolean;
 }
 
 /**
@@ -123,7 +126,7 @@ export function startWorker(options: WorkerOptions): RunningWorker {
         children.set(k.parent, [...(children.get(k.parent) ?? []), k.kind]);
     }
     const index = new Map(plan.kinds.map((k, i) => [k.kind, i]));
-    return { spec, plan, mapper, client, store, children, index };
+    return { spec, plan, mapper, client, store, children, index, active: 0, evicted: false };
   };
 
   const runFor = (run: string) => {
@@ -136,7 +139,13 @@ export function startWorker(options: WorkerOptions): RunningWorker {
       if (runs.size > 4) {
         const [oldest, pending] = runs.entries().next().value as [string, Promise<OpenRun | undefined>];
         runs.delete(oldest);
-        void pending.then(closeRun, () => {});
+        void pending.then(
+          (r) => {
+            if (r) r.evicted = true;
+            if (r?.active === 0) return closeRun(r);
+          },
+          () => {},
+        );
       }
     }
     return opened;
@@ -150,6 +159,21 @@ export function startWorker(options: WorkerOptions): RunningWorker {
     const opened = await runFor(data.run);
     // The run ended (its spec is gone) or lost its lease to a newer run: nothing to do for it.
     if (!opened) return { skipped: 'the run has ended' };
+    opened.active++;
+    try {
+      return await runOpened(job, opened, signal);
+    } finally {
+      opened.active--;
+      if (opened.evicted && opened.active === 0) await closeRun(opened);
+    }
+  };
+
+  const runOpened = async (
+    job: { id?: string; data: QueueJobData },
+    opened: OpenRun,
+    signal?: AbortSignal,
+  ): Promise<JobResult | { skipped: string }> => {
+    const { data } = job;
     const lease = await opened.store.getLease(opened.spec.plan.integration);
     if (lease?.runId !== opened.spec.runId) return { skipped: 'the run no longer holds its lease' };
     const kp = opened.plan.kinds[opened.index.get(data.kind)!]!;
