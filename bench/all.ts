@@ -183,6 +183,25 @@ rows.push({
   met: hookP99 <= 20,
 });
 
+// Scale-out (issue 11): 4 `inlet worker` processes against one process, and one budget across them.
+const workers = await childBench('workers.js', ['--workers', '4']);
+const workersRatio = num(match(workers, /^ratio 4 workers \/ one process: ([\d.]+)x/m)[1]);
+const workersRejections = num(match(workers, /^budget-bound rejections across workers: (\d+)/m)[1]);
+rows.push({
+  bench: 'workers',
+  measure: '4 workers / one process, latency-bound (2 orgs, 1,000 repositories, 20 ms)',
+  value: `${workersRatio.toFixed(2)}x`,
+  target: '<= 0.35',
+  met: workersRatio <= 0.35,
+});
+rows.push({
+  bench: 'workers',
+  measure: 'rejections across 4 workers, 300 requests per 2 s window',
+  value: String(workersRejections),
+  target: '0',
+  met: workersRejections === 0,
+});
+
 const totalSeconds = (performance.now() - started) / 1000;
 const chartGroups = (Object.keys(CASES) as CaseName[]).map((name) => ({
   title: CASES[name].title,

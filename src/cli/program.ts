@@ -11,6 +11,7 @@ import { registerSync } from './commands/sync.js';
 import { registerTest } from './commands/test.js';
 import { webhooksCommand } from './commands/webhooks.js';
 import { addWebhooksRegister } from './commands/webhooks-register.js';
+import { registerWorker } from './commands/worker.js';
 import type { CliIo } from './common.js';
 import { runDemo } from './demo.js';
 import { packageInfo } from './package-info.js';
@@ -48,6 +49,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
   registerRecord(program, io);
   registerTest(program, io, setExit);
   registerInit(program, io);
+  registerWorker(program, io);
 
   program
     .command('schema [file]')

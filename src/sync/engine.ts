@@ -1,16 +1,14 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { setMaxListeners } from 'node:events';
 import type { CatalogStore, Entity, KindStatus, RunCounts } from '../catalog/index.js';
-import { type InletError, isInletError } from '../errors/errors.js';
 import type { Client } from '../http/client.js';
 import { withLogContext } from '../http/log.js';
-import type { HttpEvent } from '../http/types.js';
+import { failureOf, kindContext, type PageTally, storePage } from './kind-pages.js';
 import { acquireRun, keepLease, type LeaseSettings } from './lease.js';
 import type { KindPlan, SyncPlan } from './plan.js';
-import { createReader, type PageOfKind } from './read-kinds.js';
-import { COUNT_KEYS, newSummary, outcomeOf, zeroCounts } from './run-outcome.js';
+import { createReader } from './read-kinds.js';
+import { markPartial, newOutcomes, reconcileRun } from './reconcile-run.js';
+import { newSummary, outcomeOf } from './run-outcome.js';
 import { selectKinds } from './select-kinds.js';
-import { type KindOutcome, reconcilable } from './stale.js';
 
 type Json = Record<string, unknown>;
 
@@ -81,36 +79,6 @@ export interface SyncOptions {
   /** Called after each page is stored. */
   onProgress?: (kind: KindSummary) => void;
   onWarning?: (message: string) => void;
-}
-
-/** The kind whose pipeline caused the current async work, so HTTP events count against it. */
-const kindContext = new AsyncLocalStorage<KindSummary>();
-
-/**
- * Counts a client event (a request on the wire, a retry) against the kind being read. Pass it
- * to the client's `onEvent`. A parent read once for several kinds counts against the kind that
- * pulled it first.
- */
-export function countHttpEvent(event: HttpEvent): void {
-  const summary = kindContext.getStore();
-  if (!summary) return;
-  if (event.type === 'request') summary.requests++;
-  else if (event.type === 'retry') summary.retries++;
-}
-
-/** Keeps the greatest cursor per chain; numbers compare as numbers, anything else as strings (ISO dates sort). */
-function trackCursor(cursors: Json, page: PageOfKind, cursor: (r: Json) => unknown): void {
-  for (const record of page.records) {
-    const value = cursor(record);
-    if (value === null || value === undefined || value === '') continue;
-    const current = cursors[page.chain];
-    const greater =
-      current === undefined ||
-      (typeof value === 'number' && typeof current === 'number'
-        ? value > current
-        : String(value) > String(current));
-    if (greater) cursors[page.chain] = value;
-  }
 }
 
 /**
@@ -191,25 +159,14 @@ async function readAndReconcile(
     signal,
     onWarning: warn,
   });
-  const outcomes = new Map<string, KindOutcome>(
-    plan.kinds.map((kp) => {
-      const { literals, dynamic } = mapper.blueprintsOf(kp.kind);
-      const outcome: KindOutcome = {
-        kind: kp.kind,
-        blueprints: new Set(literals),
-        dynamicBlueprint: dynamic,
-        complete: false,
-        ran: false,
-      };
-      return [kp.kind, outcome];
-    }),
-  );
+  const outcomes = newOutcomes(plan, mapper);
 
   const readKind = async (kp: KindPlan, summary: KindSummary) => {
     const outcome = outcomes.get(kp.kind)!;
     outcome.ran = true;
     const started = Date.now();
-    const cursors: Json = {};
+    const tally: PageTally = { summary, blueprints: outcome.blueprints, cursors: {} };
+    const target = { integration: plan.integration, runId, mapper, store, signal };
     let cutByMaxItems: string | undefined;
     options.onProgress?.(summary);
     try {
@@ -221,20 +178,7 @@ async function readAndReconcile(
           cutByMaxItems = `maxItems (${kp.maxItems}) reached`;
           warn(`${kp.kind}: maxItems (${kp.maxItems}) reached; the rest is not read`);
         }
-        if (kp.incremental) trackCursor(cursors, { ...page, records }, kp.incremental.cursor);
-        summary.records += records.length;
-        // The signal ends a page whose jq never finishes (Ctrl-C within a moment, not mapping.timeout).
-        const { entities, skipped } = await mapper.mapPage(
-          kp.kind,
-          records,
-          { parent: page.parent, vars: page.vars },
-          { signal },
-        );
-        summary.skipped += skipped;
-        for (const e of entities) outcome.blueprints.add(e.blueprint);
-        const stored = await store.upsertBatch(plan.integration, runId, entities);
-        summary.upserted += stored.upserted;
-        summary.unchanged += stored.unchanged;
+        await storePage(target, kp, { ...page, records }, tally);
         summary.durationMs = Date.now() - started;
         options.onProgress?.(summary);
         if (cutByMaxItems) break;
@@ -243,15 +187,12 @@ async function readAndReconcile(
       outcome.complete = true;
       const cut = cutByMaxItems ?? reader.cutShort(kp.kind);
       // §5: the stored cursor advances only when the whole kind was read.
-      if (!cut && kp.incremental && Object.keys(cursors).length > 0) {
-        await store.setState(plan.integration, incrementalStateKey(kp.kind), cursors);
+      if (!cut && kp.incremental && Object.keys(tally.cursors).length > 0) {
+        await store.setState(plan.integration, incrementalStateKey(kp.kind), tally.cursors);
       }
     } catch (error) {
       summary.status = signal.aborted ? 'aborted' : 'failed';
-      summary.error = isInletError(error)
-        ? lineOfKind(error, kp.kind)
-        : client.redactor.text(error instanceof Error ? error.message : String(error));
-      summary.errorCode = isInletError(error) ? error.code : signal.aborted ? undefined : 'E_INTERNAL';
+      Object.assign(summary, failureOf(error, kp.kind, client.redactor, signal.aborted));
     }
     summary.durationMs = Date.now() - started;
     if (cutByMaxItems) summary.reason = cutByMaxItems;
@@ -266,71 +207,16 @@ async function readAndReconcile(
       );
     }),
   );
-  // Partial is decided once every chain ended: a cut anywhere up the parent line counts.
-  for (const kp of selection.selected) {
-    const summary = summaries.get(kp.kind)!;
-    const partial = summary.reason ?? partialOf(kp.kind, byKind, reader.cutShort);
-    outcomes.get(kp.kind)!.partial = partial;
-    if (partial && summary.status === 'succeeded') {
-      summary.status = 'partial';
-      summary.reason = partial;
-    }
-    summary.done = true;
-    options.onProgress?.(summary);
-  }
-
-  const aborted = signal.aborted;
-  const notes: string[] = [];
-  if (lostLease()) {
-    notes.push(`run ${runId} lost its lease to another run: nothing deleted`);
-  } else if (aborted) {
-    notes.push('run aborted: nothing deleted');
-  } else if (mapper.deleteStaleEntities) {
-    for (const decision of reconcilable([...outcomes.values()])) {
-      if (!decision.reconcile) {
-        notes.push(`${decision.blueprint}: stale entities kept (${decision.reason})`);
-        continue;
-      }
-      const result = await store.deleteStale(
-        plan.integration,
-        runId,
-        decision.blueprint,
-        mapper.deletionThreshold,
-      );
-      if (result.refused) notes.push(`${decision.blueprint}: ${result.refused}`);
-      // Attribute deletions to the first selected kind producing the blueprint, for the summary table.
-      const producer = [...summaries.values()].find((s) =>
-        outcomes.get(s.kind)!.blueprints.has(decision.blueprint),
-      );
-      if (producer) producer.deleted += result.deleted;
-    }
-  }
-
-  const kinds = plan.kinds.map(
-    (kp) => summaries.get(kp.kind) ?? newSummary(kp.kind, 'skipped', selection.skipped.get(kp.kind)),
-  );
-  const totals = zeroCounts();
-  for (const s of kinds) for (const key of COUNT_KEYS) totals[key] += s[key];
-  const failed = kinds.some((s) => s.status === 'failed');
-  const status = aborted ? 'aborted' : failed ? 'failed' : 'succeeded';
-  return { runId, status, kinds, totals, notes };
-}
-
-/** The error's one-line form naming the kind it failed (`E_AUTH repo GET …`), without changing the error. */
-function lineOfKind(error: InletError, kind: string): string {
-  const line = error.toLine();
-  return error.kind === undefined ? line.replace(/^(E_[A-Z_]+)/, `$1 ${kind}`) : line;
-}
-
-/** Why a kind's read is partial: its own plan, its chains cut short, or the same of any ancestor. */
-function partialOf(
-  kind: string,
-  byKind: Map<string, KindPlan>,
-  cutShort: (kind: string) => string | undefined,
-): string | undefined {
-  const kp = byKind.get(kind)!;
-  const own = kp.partial ?? (cutShort(kind) && `was cut short: ${cutShort(kind)}`);
-  if (own || !kp.parent) return own;
-  const parent = partialOf(kp.parent, byKind, cutShort);
-  return parent && `its parent ${kp.parent} ${parent}`;
+  markPartial(plan, selection, summaries, outcomes, reader.cutShort, options.onProgress);
+  return reconcileRun({
+    plan,
+    mapper,
+    store,
+    runId,
+    selection,
+    summaries,
+    outcomes,
+    aborted: signal.aborted,
+    lostLease: lostLease(),
+  });
 }

@@ -14,14 +14,8 @@ import type { SettingsOptions } from '../manifest/settings.js';
 import { type CheckResult, checkConnection } from './check-connection.js';
 import { compilePlan, type SelectorCache } from './compile-plan.js';
 import { type ConnectOptions, connect } from './connect.js';
-import {
-  countHttpEvent,
-  incrementalStateKey,
-  type KindSummary,
-  type Mapper,
-  runSync,
-  type SyncSummary,
-} from './engine.js';
+import { incrementalStateKey, type KindSummary, type Mapper, runSync, type SyncSummary } from './engine.js';
+import { countHttpEvent } from './kind-pages.js';
 import type { LeaseSettings } from './lease.js';
 import { createMapper } from './mapper.js';
 import type { PlanData, SyncPlan } from './plan.js';
@@ -148,7 +142,7 @@ async function syncOnce(
   }
 }
 
-async function storedCursors(store: CatalogStore, loaded: LoadedManifest) {
+export async function storedCursors(store: CatalogStore, loaded: LoadedManifest) {
   const state: Record<string, Record<string, unknown> | undefined> = {};
   for (const [kind, resource] of Object.entries(loaded.manifest.resources)) {
     if (resource.incremental) {
@@ -160,7 +154,7 @@ async function storedCursors(store: CatalogStore, loaded: LoadedManifest) {
   return state;
 }
 
-function checkKinds(plan: SyncPlan, kinds: string[] | undefined): void {
+export function checkKinds(plan: SyncPlan, kinds: string[] | undefined): void {
   const known = new Set(plan.kinds.map((k) => k.kind));
   const unknown = (kinds ?? []).filter((k) => !known.has(k));
   if (unknown.length > 0) {

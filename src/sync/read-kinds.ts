@@ -44,59 +44,15 @@ export function createReader(options: ReaderOptions): Reader {
   const markCut = (kind: string, reason: string) => {
     if (!cut.has(kind)) cut.set(kind, reason);
   };
+  const ctx: ChainContext = { client, signal, onWarning: options.onWarning, markCut };
   /** Per shared kind, the consumer streams not yet handed out. */
   const shared = new Map<string, AsyncIterable<PageOfKind>[]>();
-
-  async function* chainPages(kp: KindPlan, start: ChainStart, parent?: Json): AsyncGenerator<PageOfKind> {
-    const pages = client.pages(start.path, {
-      method: start.method,
-      query: start.query,
-      headers: start.headers,
-      body: start.body,
-      paginate: kp.paginate,
-      records: kp.records,
-      kind: kp.kind,
-      signal,
-    });
-    let taken = 0;
-    let end: ChainEnd | undefined;
-    let finished = false;
-    try {
-      for (;;) {
-        const step = await pages.next();
-        if (step.done) {
-          finished = true;
-          end = step.value;
-          break;
-        }
-        const page = step.value;
-        const cap = kp.maxItemsPerChain;
-        if (cap !== undefined && taken + page.records.length > cap) {
-          // Cut only when records beyond the cap exist (this page, or the next one read to find out).
-          const records = page.records.slice(0, Math.max(0, cap - taken));
-          if (records.length > 0) yield { records, vars: start.vars, parent, chain: start.key };
-          const where = client.redactor.url(page.url);
-          options.onWarning?.(
-            `${kp.kind}: maxItemsPerChain (${cap}) reached for ${where}; the rest is not read`,
-          );
-          end = { complete: false, reason: `maxItemsPerChain (${cap}) reached at ${where}` };
-          return;
-        }
-        taken += page.records.length;
-        yield { records: page.records, vars: start.vars, parent, chain: start.key };
-      }
-    } finally {
-      if (end && !end.complete) markCut(kp.kind, end.reason);
-      // An early return (the cap, or a consumer that stopped) closes the chain: no further request.
-      if (!finished) await pages.return(undefined as never);
-    }
-  }
 
   const readPages = (kind: string): AsyncIterable<PageOfKind> => {
     const kp = kinds.get(kind)!;
     if (!kp.parent) {
       return mergeBounded(
-        kp.chains().map((c) => chainPages(kp, c)),
+        kp.chains().map((c) => chainPages(ctx, kp, c)),
         { concurrency },
       );
     }
@@ -107,7 +63,7 @@ export function createReader(options: ReaderOptions): Reader {
       parents,
       (parent) =>
         mergeBounded(
-          kp.chains(parent).map((c) => chainPages(kp, c, parent)),
+          kp.chains(parent).map((c) => chainPages(ctx, kp, c, parent)),
           { concurrency },
         ),
       { concurrency },
@@ -130,4 +86,63 @@ export function createReader(options: ReaderOptions): Reader {
   };
 
   return { pagesOf, cutShort: (kind) => cut.get(kind) };
+}
+
+/** What reading one chain needs: the client, the run's signal, and where a cut chain is reported. */
+export interface ChainContext {
+  client: Client;
+  signal?: AbortSignal;
+  onWarning?: (message: string) => void;
+  /** Called once per chain the API did not end (maxPages, a loop, maxItemsPerChain). */
+  markCut(kind: string, reason: string): void;
+}
+
+/** One request chain of a kind, page by page; a chain cut short is reported through `markCut`. */
+export async function* chainPages(
+  ctx: ChainContext,
+  kp: KindPlan,
+  start: ChainStart,
+  parent?: Json,
+): AsyncGenerator<PageOfKind> {
+  const { client, signal } = ctx;
+  const pages = client.pages(start.path, {
+    method: start.method,
+    query: start.query,
+    headers: start.headers,
+    body: start.body,
+    paginate: kp.paginate,
+    records: kp.records,
+    kind: kp.kind,
+    signal,
+  });
+  let taken = 0;
+  let end: ChainEnd | undefined;
+  let finished = false;
+  try {
+    for (;;) {
+      const step = await pages.next();
+      if (step.done) {
+        finished = true;
+        end = step.value;
+        break;
+      }
+      const page = step.value;
+      const cap = kp.maxItemsPerChain;
+      if (cap !== undefined && taken + page.records.length > cap) {
+        // Cut only when records beyond the cap exist (this page, or the next one read to find out).
+        const records = page.records.slice(0, Math.max(0, cap - taken));
+        if (records.length > 0) yield { records, vars: start.vars, parent, chain: start.key };
+        const where = client.redactor.url(page.url);
+        ctx.onWarning?.(`${kp.kind}: maxItemsPerChain (${cap}) reached for ${where}; the rest is not read`);
+        end = { complete: false, reason: `maxItemsPerChain (${cap}) reached at ${where}` };
+        return;
+      }
+      taken += page.records.length;
+      yield { records: page.records, vars: start.vars, parent, chain: start.key };
+    }
+  } finally {
+    if (end && !end.complete) ctx.markCut(kp.kind, end.reason);
+    // An early return (the cap, or a consumer that stopped) closes the chain: no further request.
+    if (!finished) await pages.return(undefined as never);
+  }
 }

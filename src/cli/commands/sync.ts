@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { ConfigError } from '../../errors/errors.js';
 import { parseDuration } from '../../http/duration.js';
-import { syncIntegration } from '../../sync/sync-integration.js';
+import { syncQueued } from '../../queue/coordinator.js';
+import { type SyncIntegrationOptions, syncIntegration } from '../../sync/sync-integration.js';
 import { type CliIo, loggerFor, type SettingsFlags, withSettings } from '../common.js';
 import { createProgress } from '../progress.js';
 import { resolveIntegration } from '../resolve-integration.js';
@@ -14,6 +15,7 @@ interface SyncFlags extends SettingsFlags {
   json?: boolean;
   wait: boolean;
   leaseTtl?: string;
+  queue?: string;
 }
 
 /** `inlet sync <integration>`: read every kind, map, store, delete stale entities; summary table at the end. */
@@ -30,7 +32,10 @@ export function registerSync(program: Command, io: CliIo, setExit: (code: number
       '--lease-ttl <duration>',
       'a run silent this long (killed, frozen) is taken over and marked aborted (default 60s)',
     )
+    .option('--queue <url>', 'coordinate the run on this Redis (redis://…): `inlet worker`s do the reading')
     .action(async (integration: string, flags: SyncFlags) => {
+      const sync = (path: string, o: SyncIntegrationOptions) =>
+        flags.queue ? syncQueued(path, { ...o, queue: flags.queue }) : syncIntegration(path, o);
       const progress = createProgress({ isTTY: io.isTTY, write: io.stderr });
       const logger = loggerFor(program, io.isTTY ? progress : undefined);
       const controller = new AbortController();
@@ -44,7 +49,7 @@ export function registerSync(program: Command, io: CliIo, setExit: (code: number
       };
       process.on('SIGINT', onSigint);
       try {
-        const summary = await syncIntegration(resolveIntegration(integration), {
+        const summary = await sync(resolveIntegration(integration), {
           set: flags.set,
           configFile: flags.config,
           env: process.env,

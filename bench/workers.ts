@@ -1,0 +1,110 @@
+/**
+ * bench/workers: the GitHub simulator (20 ms latency, 2 orgs, 1,000 repositories and their pull
+ * requests) synced by one process, then by 1, 2 and 4 `inlet worker` child processes (each its own
+ * Redis and PostgreSQL connections, `--concurrency 4`) behind one `sync --queue` coordinator in this
+ * process. Latency-bound: GitHub's hour, no budget pressure (target: 4 workers <= 0.35x one process).
+ * Budget-bound: a window of 300 requests per 2 s in GitHub's headers, shared through Redis (target: 0
+ * rejections across all workers). Prints wall time, requests and rejections received. A benchmark, not a test.
+ *
+ * Run: npm run bench:workers   (options: --workers 1,2,4 --repos 500 per org)
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { RateWindow } from '../integrations/github/simulator/rate-limit.js';
+import { type GithubSimulator, startSimulator } from '../integrations/github/simulator/start.js';
+import { builtInDir } from '../integrations/registry.js';
+import { syncQueued } from '../src/queue/coordinator.js';
+import { syncIntegration } from '../src/sync/sync-integration.js';
+import { startPostgres } from '../src/testing/postgres.js';
+import { startRedis } from '../src/testing/redis.js';
+
+const { values } = parseArgs({
+  options: { workers: { type: 'string', default: '1,2,4' }, repos: { type: 'string', default: '500' } },
+});
+const GITHUB = builtInDir('github') ?? 'integrations/github';
+const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const SIZE = { orgs: 2, reposPerOrg: Number(values.repos), prsPerRepo: 3 };
+const BUDGET: RateWindow = { requests: 300, ms: 2000 };
+
+interface Measure {
+  case: 'latency' | 'budget';
+  who: string;
+  wallMs: number;
+  requests: number;
+  rejections: number;
+  status: string;
+}
+
+async function workerProcess(queue: string): Promise<ChildProcess> {
+  const child = spawn(
+    process.execPath,
+    [CLI, 'worker', '--queue', queue, '--concurrency', '4', '--port', '0'],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+  await new Promise<void>((resolve, reject) => {
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+      if (err.includes('inlet worker:')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`worker exited ${code}: ${err}`)));
+  });
+  return child;
+}
+
+const redis = await startRedis();
+const results: Measure[] = [];
+
+async function measure(kase: Measure['case'], workers: number): Promise<Measure> {
+  const sim: GithubSimulator = await startSimulator({
+    seed: 1,
+    size: SIZE,
+    latencyMs: 20,
+    ...(kase === 'budget' && { rateWindow: BUDGET }),
+  });
+  const pg = await startPostgres();
+  const children =
+    workers > 0 ? await Promise.all(Array.from({ length: workers }, () => workerProcess(redis.url))) : [];
+  try {
+    const started = performance.now();
+    const summary =
+      workers === 0
+        ? await syncIntegration(GITHUB, { set: sim.settings, db: pg.url })
+        : await syncQueued(GITHUB, { set: sim.settings, db: pg.url, queue: redis.url });
+    const m: Measure = {
+      case: kase,
+      who: workers === 0 ? 'one process' : `${workers} worker${workers > 1 ? 's' : ''}`,
+      wallMs: performance.now() - started,
+      requests: sim.requests.length,
+      rejections: sim.rateLimited.length,
+      status: summary.status,
+    };
+    console.log(
+      `${m.case.padEnd(8)} ${m.who.padEnd(12)} wall ${(m.wallMs / 1000).toFixed(2).padStart(6)} s  requests ${m.requests}  rejections ${m.rejections}  ${m.status}`,
+    );
+    return m;
+  } finally {
+    for (const child of children) child.kill('SIGTERM');
+    await Promise.all(children.map((c) => new Promise((resolve) => c.once('exit', resolve))));
+    await sim.close();
+    await pg.stop();
+  }
+}
+
+const counts = values.workers.split(',').map(Number);
+results.push(await measure('latency', 0));
+for (const n of counts) results.push(await measure('latency', n));
+results.push(await measure('budget', 0));
+results.push(await measure('budget', Math.max(...counts)));
+await redis.stop();
+
+const one = results.find((r) => r.case === 'latency' && r.who === 'one process')!;
+for (const r of results.filter((x) => x.case === 'latency' && x !== one)) {
+  console.log(`ratio ${r.who} / one process: ${(r.wallMs / one.wallMs).toFixed(2)}x`);
+}
+const budgetWorkers = results.filter((r) => r.case === 'budget' && r.who !== 'one process');
+console.log(`budget-bound rejections across workers: ${budgetWorkers.reduce((n, r) => n + r.rejections, 0)}`);
+process.exit(0);

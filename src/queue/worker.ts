@@ -1,0 +1,276 @@
+/**
+ * `inlet worker`: a BullMQ Worker on `inlet-sync` running the jobs of queued runs with the engine a
+ * local run uses (src/sync/sync-job.ts). Per run it opens, once, what the coordinator put in Redis:
+ * the manifest, settings (secrets only ever come from there) and plan; the HTTP client spends the
+ * rate budget shared in Redis (redisBudgetStore), so workers together keep one process's budget.
+ * `close()` is BullMQ's graceful stop: no new job is taken and the active ones finish.
+ */
+import { Queue, Worker } from 'bullmq';
+import { type CatalogStore, openCatalog } from '../catalog/index.js';
+import { isInletError } from '../errors/errors.js';
+import type { BudgetStore } from '../http/budget-store.js';
+import type { Client } from '../http/client.js';
+import type { Logger } from '../http/log.js';
+import type { LoadedManifest, MappingFile } from '../manifest/load.js';
+import { compilePlan } from '../sync/compile-plan.js';
+import { connect } from '../sync/connect.js';
+import type { Mapper } from '../sync/engine.js';
+import { countHttpEvent, failureOf } from '../sync/kind-pages.js';
+import { createMapper } from '../sync/mapper.js';
+import type { SyncPlan } from '../sync/plan.js';
+import { type JobResult, runJob } from '../sync/sync-job.js';
+import { redisBudgetStore } from './redis-budget-store.js';
+import {
+  bullConnection,
+  childJobId,
+  itemsKey,
+  jobOptions,
+  jobsKey,
+  QUEUE_NAME,
+  type QueueJobData,
+  type RunSpec,
+  redisConnection,
+  requirePostgres,
+  specKey,
+} from './run-spec.js';
+import type { WorkerMetrics } from './worker-metrics.js';
+
+export interface WorkerOptions {
+  /** The queue's Redis URL. */
+  queue: string;
+  /** The catalog; by default the one the run's coordinator names. */
+  db?: string;
+  /** Jobs run at once. @default 4 */
+  concurrency?: number;
+  /** A job whose worker is silent this long (killed, frozen) is handed to another worker, ms. @default 30000 */
+  lockDuration?: number;
+  /** Where the rate budgets live. @default redisBudgetStore on the queue's Redis */
+  budgetStore?: BudgetStore;
+  logger?: Logger;
+  metrics?: WorkerMetrics;
+}
+
+export interface RunningWorker {
+  /** Stop taking jobs, let the active ones finish, then close every connection. */
+  close(): Promise<void>;
+  /** Resolves once connected to Redis. */
+  ready: Promise<void>;
+  /** Jobs running now. */
+  active(): number;
+}
+
+interface OpenRun {
+  spec: RunSpec;
+  plan: SyncPlan;
+  mapper: Mapper;
+  client: Client;
+  store: CatalogStore;
+  /** Child kinds by kind, and the kind indices for job ids. */
+  children: Map<string, string[]>;
+  index: Map<string, number>;
+  /** Jobs of the run running now; an evicted run closes when the last one ends. */
+  active: number;
+  evicted: boolean;
+}
+
+/**
+ * Start a worker.
+ * @example const worker = startWorker({ queue: 'redis://127.0.0.1:6379', concurrency: 4 }); … await worker.close();
+ */
+export function startWorker(options: WorkerOptions): RunningWorker {
+  if (options.db !== undefined) requirePostgres(options.db);
+  const redis = redisConnection(options.queue);
+  const ownBudget = options.budgetStore === undefined ? redisBudgetStore(options.queue) : undefined;
+  const budgetStore = options.budgetStore ?? ownBudget!;
+  const queue = new Queue<QueueJobData>(QUEUE_NAME, { connection: bullConnection(options.queue) });
+  const stores = new Map<string, Promise<CatalogStore>>();
+  const runs = new Map<string, Promise<OpenRun | undefined>>();
+  let activeJobs = 0;
+
+  const storeFor = (url: string) => {
+    let store = stores.get(url);
+    if (!store) {
+      store = openCatalog(url);
+      stores.set(url, store);
+    }
+    return store;
+  };
+
+  const openRun = async (run: string): Promise<OpenRun | undefined> => {
+    const text = await redis.get(specKey(run));
+    if (!text) return undefined;
+    const spec = JSON.parse(text) as RunSpec;
+    const loaded: LoadedManifest = {
+      file: `<run ${spec.runId}>`,
+      dir: '',
+      manifest: spec.manifest,
+      settings: spec.settings,
+      mappingForeign: false,
+      locate: () => ({ file: `<run ${spec.runId}>`, line: 0 }),
+    };
+    const foreign = spec.foreignMapping && ({ ...spec.foreignMapping } as MappingFile);
+    const mapper = await createMapper(loaded, foreign, (m) => options.logger?.warn(m));
+    const plan = await compilePlan(spec.plan);
+    const client = connect(loaded, {
+      budgetStore,
+      logger: options.logger,
+      onEvent: (event) => {
+        countHttpEvent(event);
+        options.metrics?.httpEvent(spec.plan.integration, event);
+      },
+    });
+    const store = await storeFor(options.db ?? requirePostgres(spec.db));
+    const children = new Map<string, string[]>();
+    for (const k of plan.kinds) {
+      if (k.parent && spec.read.includes(k.kind))
+        children.set(k.parent, [...(children.get(k.parent) ?? []), k.kind]);
+    }
+    const index = new Map(plan.kinds.map((k, i) => [k.kind, i]));
+    return { spec, plan, mapper, client, store, children, index, active: 0, evicted: false };
+  };
+
+  const runFor = (run: string) => {
+    let opened = runs.get(run);
+    if (!opened) {
+      opened = openRun(run);
+      runs.set(run, opened);
+      opened.catch(() => runs.delete(run));
+      // Keep a few runs open; an evicted run is reopened from Redis if one of its jobs comes again.
+      if (runs.size > 4) {
+        const [oldest, pending] = runs.entries().next().value as [string, Promise<OpenRun | undefined>];
+        runs.delete(oldest);
+        void pending.then(
+          (r) => {
+            if (r) r.evicted = true;
+            if (r?.active === 0) return closeRun(r);
+          },
+          () => {},
+        );
+      }
+    }
+    return opened;
+  };
+
+  const runOne = async (
+    job: { id?: string; data: QueueJobData },
+    signal?: AbortSignal,
+  ): Promise<JobResult | { skipped: string }> => {
+    const { data } = job;
+    const opened = await runFor(data.run);
+    // The run ended (its spec is gone) or lost its lease to a newer run: nothing to do for it.
+    if (!opened) return { skipped: 'the run has ended' };
+    opened.active++;
+    try {
+      return await runOpened(job, opened, signal);
+    } finally {
+      opened.active--;
+      if (opened.evicted && opened.active === 0) await closeRun(opened);
+    }
+  };
+
+  const runOpened = async (
+    job: { id?: string; data: QueueJobData },
+    opened: OpenRun,
+    signal?: AbortSignal,
+  ): Promise<JobResult | { skipped: string }> => {
+    const { data } = job;
+    const lease = await opened.store.getLease(opened.spec.plan.integration);
+    if (lease?.runId !== opened.spec.runId) return { skipped: 'the run no longer holds its lease' };
+    const kp = opened.plan.kinds[opened.index.get(data.kind)!]!;
+    const controller = new AbortController();
+    signal?.addEventListener('abort', () => controller.abort(signal.reason), { once: true });
+    const { spec } = opened;
+    try {
+      return await runJob(
+        {
+          integration: spec.plan.integration,
+          runId: spec.runId,
+          kp,
+          client: opened.client,
+          mapper: opened.mapper,
+          store: opened.store,
+          stored: spec.selected.includes(kp.kind),
+          children: opened.children.get(kp.kind) ?? [],
+          concurrency: spec.chainConcurrency,
+          signal: controller.signal,
+          allow: async (n) => {
+            const total = await redis.incrby(itemsKey(data.run, kp.kind), n);
+            return Math.max(0, Math.min(n, (kp.maxItems ?? Number.POSITIVE_INFINITY) - (total - n)));
+          },
+          onParents: async (child, records, key) => {
+            for (let b = 0; b * spec.batchSize < records.length; b++) {
+              const jobId = childJobId(data.run, opened.index.get(child)!, job.id ?? '', `${key}-${b}`);
+              const parents = records.slice(b * spec.batchSize, (b + 1) * spec.batchSize);
+              // The id joins the run's set before the job exists, so the coordinator cannot see the run done early.
+              await redis.sadd(jobsKey(data.run), jobId);
+              await queue.add(child, { run: data.run, kind: child, parents }, { jobId, ...jobOptions(spec) });
+            }
+          },
+          onWarning: (m) =>
+            options.logger?.warn({ runId: spec.runId, kind: kp.kind }, opened.client.redactor.text(m)),
+        },
+        data,
+      );
+    } catch (error) {
+      const failure = failureOf(error, kp.kind, opened.client.redactor, controller.signal.aborted);
+      // The reason BullMQ stores and the coordinator shows: one redacted line with the stable code first.
+      throw new Error(
+        failure.error.startsWith('E_')
+          ? failure.error
+          : `${failure.errorCode ?? 'E_INTERNAL'} ${kp.kind}: ${failure.error}`,
+        {
+          cause: isInletError(error) ? undefined : error,
+        },
+      );
+    }
+  };
+
+  const worker = new Worker<QueueJobData>(
+    QUEUE_NAME,
+    async (job, _token, signal) => {
+      activeJobs++;
+      const started = Date.now();
+      try {
+        const result = await runOne(job, signal);
+        options.metrics?.jobDone(job.data, 'completed', result, Date.now() - started);
+        return result;
+      } catch (error) {
+        options.metrics?.jobDone(job.data, 'failed', undefined, Date.now() - started);
+        throw error;
+      } finally {
+        activeJobs--;
+      }
+    },
+    {
+      connection: bullConnection(options.queue),
+      concurrency: options.concurrency ?? 4,
+      lockDuration: options.lockDuration ?? 30_000,
+      stalledInterval: options.lockDuration ?? 30_000,
+      maxStalledCount: 3,
+    },
+  );
+  worker.on('error', (error) => options.logger?.error(`worker: ${error.message}`));
+
+  async function closeRun(opened: OpenRun | undefined): Promise<void> {
+    if (!opened) return;
+    await opened.mapper.close?.();
+    await opened.client.close();
+  }
+
+  return {
+    ready: worker.waitUntilReady().then(() => undefined),
+    active: () => activeJobs,
+    async close() {
+      await worker.close();
+      await queue.close();
+      for (const pending of runs.values()) await pending.then(closeRun, () => {});
+      for (const store of stores.values())
+        await store.then(
+          (s) => s.close(),
+          () => {},
+        );
+      await ownBudget?.close();
+      redis.disconnect();
+    },
+  };
+}

@@ -1,0 +1,121 @@
+/**
+ * One piece of a run, as a queue worker executes it: one request chain of a top-level kind, or the
+ * chains of a batch of parent records for a child kind. Pages are mapped and upserted under the
+ * coordinator's run exactly as a local run does (src/sync/kind-pages.ts); a kind's children are
+ * handed their parents page by page, so no job holds more than a few pages.
+ */
+import type { CatalogStore } from '../catalog/index.js';
+import { mergeBounded } from '../http/async/index.js';
+import type { Client } from '../http/client.js';
+import type { Counts, Mapper } from './engine.js';
+import { kindContext, type PageTally, storePage } from './kind-pages.js';
+import type { ChainStart, KindPlan } from './plan.js';
+import { chainPages, type PageOfKind } from './read-kinds.js';
+import { COUNT_KEYS, newSummary } from './run-outcome.js';
+
+type Json = Record<string, unknown>;
+
+/** What a job reads: `chain` of a top-level kind, or every chain of `parents` for a child kind. */
+export interface JobSpec {
+  kind: string;
+  /** The index of the chain in the kind's chains (a kind with `for` has one per element). */
+  chain?: number;
+  /** Parent records (a page's slice) whose chains of `kind` this job reads. */
+  parents?: Json[];
+}
+
+export interface JobContext {
+  integration: string;
+  runId: number;
+  kp: KindPlan;
+  client: Client;
+  mapper: Mapper;
+  store: Pick<CatalogStore, 'upsertBatch'>;
+  /** False for a kind read only for its children's sake (not mapped, not stored). */
+  stored: boolean;
+  /** Kinds of this run whose parent is this kind. */
+  children: string[];
+  /** Chains read at once within the job. */
+  concurrency: number;
+  signal: AbortSignal;
+  /** `maxItems`: of `n` more records, how many the kind may still keep (a counter shared by the run's jobs). */
+  allow?: (n: number) => Promise<number>;
+  /**
+   * A page of this kind's records for a child kind's jobs; `key` is the same for the same page on a
+   * retried job (chain and page number), so a job handed to another worker enqueues no duplicate.
+   */
+  onParents(child: string, records: Json[], key: string): Promise<void>;
+  onWarning?: (message: string) => void;
+}
+
+export interface JobResult extends Counts {
+  /** Why a chain of the job was cut short (maxPages, a loop, a cap): the kind is then partial. */
+  cut?: string;
+  /** Set when `maxItems` stopped the job: the kind is then partial. */
+  capped?: string;
+  /** The greatest incremental cursor per chain key read. */
+  cursors?: Json;
+  /** Blueprints of the entities written (a computed blueprint program). */
+  blueprints: string[];
+}
+
+/** Read, map and store one job's chains; a failure rejects (the queue retries, then fails the kind). */
+export async function runJob(ctx: JobContext, spec: JobSpec): Promise<JobResult> {
+  const { kp } = ctx;
+  const summary = newSummary(kp.kind);
+  const tally: PageTally = { summary, blueprints: new Set(), cursors: {} };
+  let cut: string | undefined;
+  let capped: string | undefined;
+  const chainCtx = {
+    client: ctx.client,
+    signal: ctx.signal,
+    onWarning: ctx.onWarning,
+    markCut: (_kind: string, reason: string) => {
+      cut ??= reason;
+    },
+  };
+  const starts: { start: ChainStart; parent?: Json; tag: string }[] = spec.parents
+    ? spec.parents.flatMap((parent, i) =>
+        kp.chains(parent).map((start, j) => ({ start, parent, tag: `${i}-${j}` })),
+      )
+    : [{ start: chainAt(kp, spec.chain ?? 0), tag: String(spec.chain ?? 0) }];
+  async function* tagged(s: (typeof starts)[number]): AsyncGenerator<{ page: PageOfKind; key: string }> {
+    let n = 0;
+    for await (const page of chainPages(chainCtx, kp, s.start, s.parent))
+      yield { page, key: `${s.tag}-${n++}` };
+  }
+  const target = ctx;
+  await kindContext.run(summary, async () => {
+    for await (const { page, key } of mergeBounded(starts.map(tagged), { concurrency: ctx.concurrency })) {
+      let records = page.records;
+      if (kp.maxItems !== undefined && ctx.allow) {
+        const keep = await ctx.allow(records.length);
+        if (keep < records.length) {
+          records = records.slice(0, keep);
+          capped = `maxItems (${kp.maxItems}) reached`;
+          ctx.onWarning?.(`${kp.kind}: maxItems (${kp.maxItems}) reached; the rest is not read`);
+        }
+      }
+      if (ctx.stored) await storePage(target, kp, { ...page, records }, tally);
+      else summary.records += records.length;
+      for (const child of ctx.children) if (records.length > 0) await ctx.onParents(child, records, key);
+      if (records.length < page.records.length) break;
+    }
+    ctx.signal.throwIfAborted();
+  });
+  const counts = Object.fromEntries(COUNT_KEYS.map((k) => [k, summary[k]])) as unknown as Counts;
+  return {
+    ...counts,
+    ...(cut && { cut }),
+    ...(capped && { capped }),
+    ...(Object.keys(tally.cursors).length > 0 && { cursors: tally.cursors }),
+    blueprints: [...tally.blueprints],
+  };
+}
+
+function chainAt(kp: KindPlan, index: number): ChainStart {
+  const start = kp.chains()[index];
+  if (!start)
+    throw new Error(`${kp.kind}: no chain ${index} (the settings changed since the run was planned?)`);
+  return start;
+}
