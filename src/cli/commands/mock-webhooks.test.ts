@@ -26,7 +26,12 @@ describe('inlet mock --send-webhooks', () => {
     });
     const receiver = await serve(app);
     let out = '';
-    const io = { stdout: (t: string) => void (out += t), stderr: () => {} };
+    const io = {
+      stdout: (t: string) => {
+        out += t;
+      },
+      stderr: () => {},
+    };
     try {
       await sendWebhooks(
         sim,
@@ -50,7 +55,12 @@ describe('inlet mock --send-webhooks', () => {
       sim,
       receiver.url,
       { webhookChanges: '1' },
-      { stdout: (t) => void (down += t), stderr: () => {} },
+      {
+        stdout: (t) => {
+          down += t;
+        },
+        stderr: () => {},
+      },
     );
     expect(down).toMatch(/not delivered/);
     await expect(sendWebhooks(sim, 'ftp://x', { webhookChanges: '1' }, io)).rejects.toThrow(
