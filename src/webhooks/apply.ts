@@ -112,6 +112,9 @@ export function startApplier(deps: ApplierDeps & ApplierOptions): Applier {
         deps.logger?.error(`webhook inbox: ${oneLine(error, deps.redact)}`);
       }
       if (stopping) break;
+      // Acks come first: the SQLite store answers without yielding, so give pending I/O (deliveries
+      // being received) a turn between passes, or a backlog would hold every 2xx until it drains.
+      await new Promise((resolve) => setImmediate(resolve));
       // A full batch means more are waiting: look again at once.
       if (claimed >= settings.batch || woken) continue;
       nap = new AbortController();
