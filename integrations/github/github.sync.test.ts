@@ -1,17 +1,14 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { StoredEntity } from '../../src/catalog/index.js';
 import { loadManifest } from '../../src/manifest/load.js';
 import { checkConnection } from '../../src/sync/check-connection.js';
 import { openIntegration } from '../../src/sync/open-integration.js';
-import { syncIntegration } from '../../src/sync/sync-integration.js';
-import { readCatalog } from '../../src/testing/catalog.js';
 import type { FaultKind } from '../../src/testing/faults.js';
+import { startBuiltInSimulator, syncToTempCatalog } from '../../src/testing/harness.js';
 import type { GithubData } from './simulator/data.js';
-import { type GithubSimulator, startSimulator } from './simulator/start.js';
+import { startSimulator } from './simulator/start.js';
 
 const DIR = dirname(fileURLToPath(import.meta.url));
 
@@ -66,29 +63,15 @@ const FAULT_KINDS: FaultKind[] = [
 ];
 
 describe('github integration against its simulator', () => {
-  let sim: GithubSimulator | undefined;
-  let dir: string;
-  let db: string;
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'inlet-github-'));
-    db = join(dir, 'catalog.db');
-  });
-  afterEach(async () => {
-    await sim?.close();
-    sim = undefined;
-    await rm(dir, { recursive: true, force: true });
-  });
-
   it('syncs exactly the expected entities and relations with faults on 20% of responses', async () => {
-    sim = await startSimulator({
+    await using sim = await startBuiltInSimulator(startSimulator, {
       seed: 3,
       size: { orgs: 3, reposPerOrg: 8, prsPerRepo: 4, maxPerPage: 3 },
       faults: { rate: 0.2, seed: 5, kinds: FAULT_KINDS, retryAfterSeconds: 1 },
     });
     const events: string[] = [];
-    const summary = await syncIntegration(DIR, {
+    const { summary, entities } = await syncToTempCatalog(DIR, {
       set: sim.settings,
-      db,
       onEvent: (event) => {
         if (event.type === 'retry') events.push(event.reason);
         if (event.type === 'rate-limit-wait') events.push('rate-limit-wait');
@@ -100,7 +83,6 @@ describe('github integration against its simulator', () => {
       ['pull-request', 'succeeded', undefined],
     ]);
     expect(summary.status).toBe('succeeded');
-    const entities = await readCatalog(db);
     expect(actual(entities)).toEqual(expected(sim.data));
     expect(summary.totals.retries).toBeGreaterThan(0);
     // The faults included GitHub's rate-limit responses, which the client waited out.
@@ -130,62 +112,67 @@ describe('github integration against its simulator', () => {
   });
 
   it('applies repoType and prState as GitHub filters them', async () => {
-    sim = await startSimulator({ seed: 4, size: { orgs: 2, reposPerOrg: 10, prsPerRepo: 3 } });
+    await using sim = await startBuiltInSimulator(startSimulator, {
+      seed: 4,
+      size: { orgs: 2, reposPerOrg: 10, prsPerRepo: 3 },
+    });
     for (const filters of [
       { repoType: 'sources', prState: 'closed' },
       { repoType: 'forks', prState: 'all' },
       { repoType: 'private', prState: 'open' },
     ] as const) {
-      const fresh = join(dir, `${filters.repoType}.db`);
-      const summary = await syncIntegration(DIR, {
+      const { summary, entities } = await syncToTempCatalog(DIR, {
         set: [...sim.settings, `repoType=${filters.repoType}`, `prState=${filters.prState}`],
-        db: fresh,
       });
       expect(summary.status).toBe('succeeded');
       const want = expected(sim.data, filters);
-      expect(actual(await readCatalog(fresh))).toEqual(want);
+      expect(actual(entities)).toEqual(want);
       expect(want.some((l) => l.includes('githubPullRequest'))).toBe(true);
     }
   });
 
   it('reads only public data without a token, and works under a GitHub Enterprise /api/v3 base URL', async () => {
-    sim = await startSimulator({ seed: 6, size: { orgs: 2, reposPerOrg: 6, prsPerRepo: 2 } });
+    await using sim = await startBuiltInSimulator(startSimulator, {
+      seed: 6,
+      size: { orgs: 2, reposPerOrg: 6, prsPerRepo: 2 },
+    });
     const anonymous = sim.settings.filter((s) => !s.startsWith('token='));
-    const summary = await syncIntegration(DIR, { set: anonymous, db });
+    const { summary, entities } = await syncToTempCatalog(DIR, { set: anonymous });
     expect(summary.status).toBe('succeeded');
-    expect(actual(await readCatalog(db))).toEqual(expected(sim.data, { anonymous: true }));
+    expect(actual(entities)).toEqual(expected(sim.data, { anonymous: true }));
     expect(sim.data.repos.some((r) => r.private)).toBe(true);
 
-    const ghe = join(dir, 'ghe.db');
-    const enterprise = await syncIntegration(DIR, {
-      set: [...sim.settings, `baseUrl=${sim.url}/api/v3`],
-      db: ghe,
-    });
-    expect(enterprise.status).toBe('succeeded');
-    expect(actual(await readCatalog(ghe))).toEqual(expected(sim.data));
+    const ghe = await syncToTempCatalog(DIR, { set: [...sim.settings, `baseUrl=${sim.url}/api/v3`] });
+    expect(ghe.summary.status).toBe('succeeded');
+    expect(actual(ghe.entities)).toEqual(expected(sim.data));
     expect(sim.requests.filter((r) => r.startsWith('/api/v3/')).length).toBeGreaterThan(3);
   });
 
   it('with a wrong token: check says bad credentials, sync fails with E_AUTH and stores nothing', async () => {
-    sim = await startSimulator({ seed: 2, size: { orgs: 2, reposPerOrg: 3, prsPerRepo: 1 } });
-    const wrong = [...sim.settings.filter((s) => !s.startsWith('token=')), 'token=ghp_wrong'];
+    await using sim = await startBuiltInSimulator('github', {
+      seed: 2,
+      size: { orgs: 2, reposPerOrg: 3, prsPerRepo: 1 },
+    });
+    const wrong = [...sim.settings, 'token=ghp_wrong']; // the last --set of a key wins
     const check = await checkConnection(await loadManifest(DIR, { set: wrong }));
     expect(check).toMatchObject({ verdict: 'bad credentials', status: 401, code: 'E_AUTH' });
     expect(check.url).toBe(`${sim.url}/rate_limit`);
 
-    const summary = await syncIntegration(DIR, { set: wrong, db });
+    const { summary, entities } = await syncToTempCatalog(DIR, { set: wrong });
     expect(summary.status).toBe('failed');
     const errors = summary.kinds.map((k) => k.error).filter((e) => e !== undefined);
     expect(errors.length).toBeGreaterThan(0);
     for (const e of errors) expect(e).toMatch(/^E_AUTH /);
-    expect(await readCatalog(db)).toEqual([]);
+    expect(entities).toEqual([]);
 
     const ok = await checkConnection(await loadManifest(DIR, { set: sim.settings }));
     expect(ok.verdict).toBe('ok');
   });
 
   it('loads the manifest with the simulator settings and compiles the mapping', async () => {
-    sim = await startSimulator({ size: { orgs: 1, reposPerOrg: 1, prsPerRepo: 0 } });
+    await using sim = await startBuiltInSimulator('github', {
+      size: { orgs: 1, reposPerOrg: 1, prsPerRepo: 0 },
+    });
     const { loaded, mapper } = await openIntegration(DIR, { set: sim.settings });
     expect(loaded.manifest.name).toBe('github');
     expect(Object.keys(loaded.manifest.resources)).toEqual(['organization', 'repository', 'pull-request']);

@@ -1,17 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadManifest } from '../../src/manifest/load.js';
 import { checkConnection } from '../../src/sync/check-connection.js';
 import { openIntegration } from '../../src/sync/open-integration.js';
-import { syncIntegration } from '../../src/sync/sync-integration.js';
-import { readCatalog } from '../../src/testing/catalog.js';
-import { jira } from './index.js';
+import { startBuiltInSimulator, syncToTempCatalog } from '../../src/testing/harness.js';
 import type { JiraData } from './simulator/data.js';
 import { jiraDate } from './simulator/render.js';
-import { type JiraSimulator, startJiraSimulator } from './simulator/start.js';
+import { startJiraSimulator } from './simulator/start.js';
 
 const DIR = fileURLToPath(new URL('.', import.meta.url));
 
@@ -31,35 +26,19 @@ function expected(data: JiraData) {
 }
 
 describe('jira integration against its simulator', () => {
-  let sim: JiraSimulator | undefined;
-  let dir: string;
-  let db: string;
-
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'inlet-jira-'));
-    db = join(dir, 'catalog.db');
-  });
-  afterEach(async () => {
-    await sim?.close();
-    sim = undefined;
-    await rm(dir, { recursive: true, force: true });
-  });
-
   it('syncs exactly every project and issue, with relations, through 20% faults incl. Jira 429s', async () => {
-    sim = await startJiraSimulator({
+    await using sim = await startBuiltInSimulator(startJiraSimulator, {
       seed: 11,
       // 60 projects: two project/search pages; search/jql pages of 25 give a dozen nextPageToken pages.
       size: { projects: 60, issuesPerProject: 10, searchPageSize: 25 },
       faults: { rate: 0.2, seed: 7, kinds: ['429', '500', '502', '503', 'reset'], retryAfterSeconds: 1 },
     });
-    const summary = await syncIntegration(DIR, { set: sim.settings, db });
+    const { summary, entities } = await syncToTempCatalog(DIR, { set: sim.settings });
     expect(summary.kinds.map((k) => [k.kind, k.status, k.error])).toEqual([
       ['project', 'succeeded', undefined],
       ['issue', 'succeeded', undefined],
     ]);
     expect(summary.status).toBe('succeeded');
-
-    const entities = await readCatalog(db);
     expect(
       entities.map((e) => ({ blueprint: e.blueprint, identifier: e.identifier, relations: e.relations })),
     ).toEqual(expected(sim.data));
@@ -100,35 +79,37 @@ describe('jira integration against its simulator', () => {
   });
 
   it('with a wrong API token: check says "bad credentials" and sync fails with E_AUTH, storing nothing', async () => {
-    sim = await startJiraSimulator({ seed: 2, size: { projects: 3, issuesPerProject: 3 } });
-    const set = [...sim.settings.filter((s) => !s.startsWith('token=')), 'token=not-the-token'];
+    await using sim = await startBuiltInSimulator('jira', {
+      seed: 2,
+      size: { projects: 3, issuesPerProject: 3 },
+    });
+    const set = [...sim.settings, 'token=not-the-token']; // the last --set of a key wins
     const verdict = await checkConnection(await loadManifest(DIR, { set }));
     expect(verdict).toMatchObject({ verdict: 'bad credentials', status: 401, code: 'E_AUTH' });
     expect(verdict.url).toBe(`${sim.url}/rest/api/3/myself`);
 
-    const summary = await syncIntegration(DIR, { set, db });
+    const { summary, entities } = await syncToTempCatalog(DIR, { set });
     expect(summary.status).toBe('failed');
     expect(summary.kinds.every((k) => k.status === 'failed' && k.error?.startsWith('E_AUTH'))).toBe(true);
-    expect(await readCatalog(db)).toEqual([]);
+    expect(entities).toEqual([]);
   });
 
   it('checks the connection as ok with the simulator settings, over Basic and over an OAuth Bearer token', async () => {
-    sim = await startJiraSimulator({ seed: 3, size: { projects: 1, issuesPerProject: 1 } });
+    await using sim = await startBuiltInSimulator('jira', {
+      seed: 3,
+      size: { projects: 1, issuesPerProject: 1 },
+    });
     expect((await checkConnection(await loadManifest(DIR, { set: sim.settings }))).verdict).toBe('ok');
     const oauth = [`baseUrl=${sim.url}`, 'oauthToken=eyJhbGciOi-simulator-oauth'];
     expect((await checkConnection(await loadManifest(DIR, { set: oauth }))).verdict).toBe('ok');
     // The Bearer entry comes first: an OAuth token wins even when email + token are also set.
-    const both = [
-      ...sim.settings.filter((s) => !s.startsWith('token=')),
-      'token=x',
-      'oauthToken=eyJhbGciOi-simulator-oauth',
-    ];
+    const both = [...sim.settings, 'token=x', 'oauthToken=eyJhbGciOi-simulator-oauth'];
     expect((await checkConnection(await loadManifest(DIR, { set: both }))).verdict).toBe('ok');
   });
 
   it('loads the manifest with the simulator settings and compiles the mapping', async () => {
-    const running = await jira.startSimulator({ size: { projects: 1, issuesPerProject: 0 } });
-    const { loaded } = await openIntegration(DIR, { set: running.settings }).finally(() => running.close());
+    await using sim = await startBuiltInSimulator('jira', { size: { projects: 1, issuesPerProject: 0 } });
+    const { loaded } = await openIntegration(DIR, { set: sim.settings });
     expect(loaded.manifest.name).toBe('jira');
     expect(Object.keys(loaded.manifest.resources)).toEqual(['project', 'issue']);
     expect(loaded.mappingFile?.endsWith('mapping.yml')).toBe(true);

@@ -1,12 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadManifest } from '../../src/manifest/load.js';
 import { checkConnection } from '../../src/sync/check-connection.js';
-import { syncIntegration } from '../../src/sync/sync-integration.js';
-import { readCatalog } from '../../src/testing/catalog.js';
+import { syncToTempCatalog } from '../../src/testing/harness.js';
 import { FORBIDDEN_API_KEY, type OctopusSimulator, startOctopusSimulator } from './simulator/index.js';
 
 const DIR = fileURLToPath(new URL('.', import.meta.url));
@@ -14,17 +11,12 @@ const MANIFEST = join(DIR, 'inlet.yaml');
 
 describe('octopus: credentials', () => {
   let sim: OctopusSimulator;
-  let dir: string;
   const withKey = (key: string) => [`baseUrl=${sim.url}`, `apiKey=${key}`];
 
   beforeAll(async () => {
     sim = await startOctopusSimulator({ size: { spaces: 1, projectsPerSpace: 2, releasesPerProject: 3 } });
-    dir = await mkdtemp(join(tmpdir(), 'inlet-octopus-auth-'));
   });
-  afterAll(async () => {
-    await sim.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => sim.close());
 
   it('checks a valid key as ok, with one request', async () => {
     const result = await checkConnection(await loadManifest(MANIFEST, { set: sim.settings }));
@@ -45,12 +37,11 @@ describe('octopus: credentials', () => {
     const result = await checkConnection(await loadManifest(MANIFEST, { set: withKey('API-WRONGKEY') }));
     expect(result).toMatchObject({ verdict: 'bad credentials', status: 401, code: 'E_AUTH' });
 
-    const db = join(dir, 'bad.db');
-    const summary = await syncIntegration(DIR, { set: withKey('API-WRONGKEY'), db });
+    const { summary, entities } = await syncToTempCatalog(DIR, { set: withKey('API-WRONGKEY') });
     expect(summary.status).toBe('failed');
     expect(summary.kinds.find((k) => k.kind === 'space')?.error).toMatch(/^E_AUTH/);
     expect(JSON.stringify(summary)).not.toContain('API-WRONGKEY');
-    expect(await readCatalog(db)).toEqual([]);
+    expect(entities).toEqual([]);
   });
 
   it('gives "forbidden" for a valid key without permission (403 with the missing permission named)', async () => {

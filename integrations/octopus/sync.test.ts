@@ -1,15 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { StoredEntity } from '../../src/catalog/index.js';
 import type { HttpEvent } from '../../src/http/types.js';
-import { syncIntegration } from '../../src/sync/sync-integration.js';
-import { readCatalog } from '../../src/testing/catalog.js';
 import type { FaultKind } from '../../src/testing/faults.js';
+import { startBuiltInSimulator, syncToTempCatalog } from '../../src/testing/harness.js';
 import { newestFirst, type OctopusData } from './simulator/data.js';
-import { type OctopusSimulator, startOctopusSimulator } from './simulator/index.js';
+import { startOctopusSimulator } from './simulator/index.js';
 
 const DIR = fileURLToPath(new URL('.', import.meta.url));
 const MAX_HISTORY = 33;
@@ -71,21 +67,8 @@ const countPer = <T extends { ProjectId: string }>(data: OctopusData, list: T[])
   data.projects.map((p) => ({ project: p, count: list.filter((x) => x.ProjectId === p.Id).length }));
 
 describe('octopus: full sync of the simulator', () => {
-  let sim: OctopusSimulator;
-  let dir: string;
-  let db: string;
-
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'inlet-octopus-'));
-    db = join(dir, 'catalog.db');
-  });
-  afterEach(async () => {
-    await sim?.close();
-    await rm(dir, { recursive: true, force: true });
-  });
-
   it('stores exactly the expected entities and relations through 20% faults, capped at maxHistory with warnings', async () => {
-    sim = await startOctopusSimulator({
+    await using sim = await startBuiltInSimulator(startOctopusSimulator, {
       seed: 7,
       size: SIZE,
       // Mostly 5xx and resets; one in six Octopus Cloud's 429 / 503 with Retry-After: 1, which pauses
@@ -103,9 +86,8 @@ describe('octopus: full sync of the simulator', () => {
 
     const warnings: string[] = [];
     const events: HttpEvent[] = [];
-    const summary = await syncIntegration(DIR, {
+    const { summary, entities } = await syncToTempCatalog(DIR, {
       set: [...sim.settings, `maxHistory=${MAX_HISTORY}`],
-      db,
       onWarning: (w) => warnings.push(w),
       onEvent: (e) => events.push(e),
     });
@@ -118,7 +100,7 @@ describe('octopus: full sync of the simulator', () => {
     ]);
     for (const k of notSucceeded) expect(k.reason).toMatch(/maxItemsPerChain \(\d+\) reached/);
     expect(summary.status).toBe('succeeded');
-    expect(stored(await readCatalog(db))).toEqual(expectedEntities(data, MAX_HISTORY));
+    expect(stored(entities)).toEqual(expectedEntities(data, MAX_HISTORY));
 
     // Faults were met and ridden out, Octopus's own rate-limit answers among them.
     const statuses = events.flatMap((e) => (e.type === 'request' && e.status ? [e.status] : []));
@@ -148,7 +130,7 @@ describe('octopus: full sync of the simulator', () => {
   });
 
   it('reads everything with the default maxHistory (100) when no project exceeds it', async () => {
-    sim = await startOctopusSimulator({
+    await using sim = await startBuiltInSimulator(startOctopusSimulator, {
       seed: 3,
       size: {
         spaces: 1,
@@ -159,10 +141,12 @@ describe('octopus: full sync of the simulator', () => {
       },
     });
     const warnings: string[] = [];
-    const summary = await syncIntegration(DIR, { set: sim.settings, db, onWarning: (w) => warnings.push(w) });
+    const { summary, entities } = await syncToTempCatalog(DIR, {
+      set: sim.settings,
+      onWarning: (w) => warnings.push(w),
+    });
     expect(summary.status).toBe('succeeded');
     expect(warnings).toEqual([]);
-    const entities = await readCatalog(db);
     expect(stored(entities)).toEqual(expectedEntities(sim.data, 100));
     const release = entities.find((e) => e.blueprint === 'octopusRelease');
     const upstream = sim.data.releases.find((r) => r.Id === release?.identifier);

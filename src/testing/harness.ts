@@ -9,28 +9,86 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { builtIns } from '../../integrations/index.js';
 import type { RunningSimulator, SimulatorOptions } from '../../integrations/registry.js';
-import { openCatalog, type StoredEntity } from '../catalog/index.js';
+import type { StoredEntity } from '../catalog/index.js';
 import { ConfigError } from '../errors/errors.js';
 import { loadManifest } from '../manifest/load.js';
 import type { SyncSummary } from '../sync/engine.js';
 import { type SyncIntegrationOptions, syncIntegration } from '../sync/sync-integration.js';
 import { readCassettes, replaySettingsFile } from './cassette.js';
+import { readCatalog } from './catalog.js';
 import { baseUrlSetting } from './record-integration.js';
 import { type ReplayServer, startReplay } from './replay-server.js';
 
+/** Something a test starts and must stop: a simulator, a replay server. */
+interface Closeable {
+  close(): Promise<void>;
+}
+
+/** `resource` itself, now also stopped by `await using` at the end of the enclosing block. */
+function disposable<T extends Closeable>(resource: T): T & AsyncDisposable {
+  return Object.assign(resource, { [Symbol.asyncDispose]: () => resource.close() });
+}
+
 /**
- * Start a built-in's simulator (`github`, `jira`, `octopus`, `rapidpro`) on loopback; `settings`
- * point a sync at it. Close it in `afterAll`.
- * @example const sim = await startBuiltInSimulator('github', { size: { orgs: 1 } });
+ * Start a simulator on loopback: a built-in's by name (`github`, `jira`, `octopus`, `rapidpro`), or
+ * any start function, whose own simulator type (its data, request log) the result keeps. Its
+ * `settings` point a sync at it. Stopped by `await using`, or call `close()` (e.g. in `afterAll`).
+ * @example
+ * await using sim = await startBuiltInSimulator('github', { seed: 3, size: { orgs: 1 } });
+ * await using jira = await startBuiltInSimulator(startJiraSimulator, { faults: { rate: 0.2 } });
  */
 export async function startBuiltInSimulator(
   name: string,
   options?: SimulatorOptions,
-): Promise<RunningSimulator> {
-  const builtIn = builtIns.get(name);
+): Promise<RunningSimulator & AsyncDisposable>;
+export async function startBuiltInSimulator<O, S extends Closeable>(
+  start: (options: O) => Promise<S>,
+  options: O,
+): Promise<S & AsyncDisposable>;
+export async function startBuiltInSimulator(
+  nameOrStart: string | ((options: unknown) => Promise<Closeable>),
+  options?: unknown,
+): Promise<Closeable & AsyncDisposable> {
+  if (typeof nameOrStart === 'function') return disposable(await nameOrStart(options));
+  const builtIn = builtIns.get(nameOrStart);
   if (!builtIn)
-    throw new ConfigError(`no simulator for "${name}" (built-ins: ${[...builtIns.keys()].join(', ')})`);
-  return builtIn.startSimulator(options);
+    throw new ConfigError(
+      `no simulator for "${nameOrStart}" (built-ins: ${[...builtIns.keys()].join(', ')})`,
+    );
+  return disposable(await builtIn.startSimulator(options as SimulatorOptions | undefined));
+}
+
+/** A fresh SQLite catalog in a temporary folder, synced into as often as a test needs. */
+export interface TempCatalog extends AsyncDisposable {
+  /** The catalog file, for a `db` option or `inlet --db`. */
+  db: string;
+  /** `syncIntegration` into this catalog. */
+  sync(integration: string, options?: Omit<SyncIntegrationOptions, 'db'>): Promise<SyncSummary>;
+  /** The catalog's entities in export order; only `blueprint`'s when given. */
+  entities(blueprint?: string): Promise<StoredEntity[]>;
+  /** Removes the folder; `await using` calls it. */
+  close(): Promise<void>;
+}
+
+/**
+ * A temporary catalog, removed when the enclosing block ends (`await using`) or on `close()`.
+ * @example
+ * await using catalog = await tempCatalog();
+ * await catalog.sync('integrations/github', { set: sim.settings });
+ * expect(await catalog.entities('githubRepository')).toHaveLength(8);
+ */
+export async function tempCatalog(): Promise<TempCatalog> {
+  const dir = await mkdtemp(join(tmpdir(), 'inlet-catalog-'));
+  const db = join(dir, 'catalog.db');
+  const close = () => rm(dir, { recursive: true, force: true });
+  return {
+    db,
+    sync: (integration, options = {}) => syncIntegration(integration, { ...options, db }),
+    entities: async (blueprint) =>
+      (await readCatalog(db)).filter((e) => blueprint === undefined || e.blueprint === blueprint),
+    close,
+    [Symbol.asyncDispose]: close,
+  };
 }
 
 export interface TempSync {
@@ -40,31 +98,20 @@ export interface TempSync {
 }
 
 /**
- * One sync into a fresh temporary SQLite catalog, removed afterwards.
- * @example const { entities } = await syncToTempCatalog('integrations/github', { set: sim.settings });
+ * One sync into a fresh temporary catalog (see `tempCatalog`), removed afterwards.
+ * @example const { summary, entities } = await syncToTempCatalog('integrations/github', { set: sim.settings });
  */
 export async function syncToTempCatalog(
   integration: string,
   options: Omit<SyncIntegrationOptions, 'db'> = {},
 ): Promise<TempSync> {
-  const dir = await mkdtemp(join(tmpdir(), 'inlet-sync-'));
-  try {
-    const store = await openCatalog(join(dir, 'catalog.db'));
-    try {
-      const summary = await syncIntegration(integration, { ...options, db: store });
-      const entities: StoredEntity[] = [];
-      for await (const e of store.exportEntities()) entities.push(e);
-      return { summary, entities };
-    } finally {
-      await store.close();
-    }
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  await using catalog = await tempCatalog();
+  const summary = await catalog.sync(integration, options);
+  return { summary, entities: await catalog.entities() };
 }
 
-export interface ReplayedIntegration extends TempSync {
-  /** The replay server, still running for more syncs; close it when done. */
+export interface ReplayedIntegration extends TempSync, AsyncDisposable {
+  /** The replay server, still running for more syncs; `await using` or `replay.close()` stops it. */
   replay: ReplayServer;
   /** `--set` pairs pointing the integration at the replay server. */
   settings: string[];
@@ -73,7 +120,9 @@ export interface ReplayedIntegration extends TempSync {
 /**
  * Serve an integration folder's cassettes and sync them (with its tests/settings.yaml) into a
  * temporary catalog; fails when a request matched no cassette.
- * @example const { entities, replay } = await replayToTempCatalog('my-api'); await replay.close();
+ * @example
+ * await using replayed = await replayToTempCatalog('my-api');
+ * expect(replayed.entities.map((e) => e.identifier)).toContain('acme');
  */
 export async function replayToTempCatalog(dir: string): Promise<ReplayedIntegration> {
   const replay = await startReplay(await readCassettes(dir));
@@ -84,7 +133,7 @@ export async function replayToTempCatalog(dir: string): Promise<ReplayedIntegrat
     const configFile = existsSync(replaySettingsFile(dir)) ? replaySettingsFile(dir) : undefined;
     const result = await syncToTempCatalog(dir, { set: settings, configFile, env: {} });
     if (replay.unmatched.length > 0) throw new ConfigError(`replay: ${replay.unmatched[0]!.message}`);
-    return { ...result, replay, settings };
+    return { ...result, replay, settings, [Symbol.asyncDispose]: () => replay.close() };
   } catch (error) {
     await replay.close();
     throw error;

@@ -35,7 +35,9 @@ export {
   replayToTempCatalog,
   startBuiltInSimulator,
   syncToTempCatalog,
+  type TempCatalog,
   type TempSync,
+  tempCatalog,
 } from './harness.js';
 export { type OAuthOptions, type OAuthServer, oauthServer, type TokenCounters } from './oauth.js';
 export { seededRandom } from './prng.js';
