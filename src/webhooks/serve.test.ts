@@ -112,6 +112,49 @@ describe('inlet serve: real GitHub deliveries', () => {
     expect((await metric('accepted')) - before).toBe(examples.length);
   });
 
+  it("those deliveries, once applied, leave the catalog holding each entity's newest state (deletes included)", async () => {
+    // The previous test stored every example; the server's own applier applies them in the background.
+    for (let i = 0; i < 600 && (await store.inboxCounts('github')).pending > 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(await store.inboxCounts('github')).toEqual({ pending: 0, dead: 0 });
+    // What GitHub's examples imply, by entity: the delivery with the newest updated_at wins (equal: the later).
+    type Repo = { full_name: string; name: string; updated_at: string };
+    type Pull = { number: number; title: string; updated_at: string; base: { repo: { full_name: string } } };
+    const winners = new Map<string, { order: string; title: string; deleted: boolean }>();
+    for (const { event, payload } of githubExamples(['pull_request', 'repository'])) {
+      const body = payload as { action: string; repository: Repo; pull_request: Pull };
+      const [key, state] =
+        event === 'repository'
+          ? [
+              `githubRepository/${body.repository.full_name}`,
+              {
+                order: body.repository.updated_at,
+                title: body.repository.name,
+                deleted: body.action === 'deleted',
+              },
+            ]
+          : [
+              `githubPullRequest/${body.pull_request.base.repo.full_name}#${body.pull_request.number}`,
+              { order: body.pull_request.updated_at, title: body.pull_request.title, deleted: false },
+            ];
+      const known = winners.get(key);
+      if (!known || known.order <= state.order) winners.set(key, state);
+    }
+    const expected = [...winners]
+      .filter(([, w]) => !w.deleted)
+      .map(([key, w]) => `${key} ${w.title}`)
+      .sort();
+    const actual: string[] = [];
+    for await (const e of store.exportEntities({ integration: 'github' })) {
+      actual.push(`${e.blueprint}/${e.identifier} ${e.title}`);
+    }
+    expect(actual.sort()).toEqual(expected);
+    expect(expected.length).toBeGreaterThan(2);
+    // Many deliveries per entity: order decided which one stayed.
+    expect(githubExamples(['pull_request', 'repository']).length).toBeGreaterThan(winners.size * 5);
+  });
+
   it('a wrong secret, a tampered byte, or no signature: 401, nothing stored, counted as rejected', async () => {
     const payload = githubExamples(['pull_request'])[0]?.payload;
     const before = { rows: (await stored()).length, rejected: await metric('rejected') };
