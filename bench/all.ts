@@ -9,7 +9,7 @@
  *   default 250,000 here to stay within 10 minutes: its RSS is flat in N; `npm run bench:sync-memory` does 1,000,000)
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -278,7 +278,12 @@ const markdown = [
 ].join('\n');
 mkdirSync(join(root, 'docs'), { recursive: true });
 writeFileSync(join(root, 'docs', 'performance.svg'), svg);
-writeFileSync(join(root, 'docs', 'performance.md'), markdown);
+// Sections measured by hand (shared budget, webhooks, workers) follow KEEP and survive a rerun.
+const KEEP = '<!-- kept by bench/all.ts: sections below are measured by their own benches -->';
+const target = join(root, 'docs', 'performance.md');
+const previous = existsSync(target) ? readFileSync(target, 'utf8') : '';
+const kept = previous.includes(KEEP) ? previous.slice(previous.indexOf(KEEP)) : '';
+writeFileSync(target, kept ? `${markdown}\n${kept}` : markdown);
 console.log(`\nwrote docs/performance.md and docs/performance.svg (${totalSeconds.toFixed(0)} s)`);
 for (const r of rows)
   console.log(
