@@ -5,12 +5,11 @@
  * top-level kind on `inlet-sync` (workers enqueue child batches as parent pages arrive), follows the
  * jobs as they finish, then reconciles under the local rules and closes the run.
  */
-import { setMaxListeners } from 'node:events';
 import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { openCatalog } from '../catalog/index.js';
-import type { KindSummary, SyncSummary } from '../sync/engine.js';
-import { acquireRun, keepLease, type LeaseSettings } from '../sync/lease.js';
+import { incrementalStateKey, type KindSummary, type SyncSummary } from '../sync/engine.js';
+import { type LeaseSettings, startLeasedRun } from '../sync/lease.js';
 import { checkKinds, type Integration, openIntegration, storedCursors } from '../sync/open-integration.js';
 import type { SyncPlan } from '../sync/plan.js';
 import { markPartial, newOutcomes, reconcileRun } from '../sync/reconcile-run.js';
@@ -81,7 +80,7 @@ export async function runQueued(integration: Integration, options: QueuedRunOpti
     const plan = await integration.compile(data);
     checkKinds(plan, options.kinds);
     const selection = selectKinds(plan, integration.mapper, options.kinds);
-    const run = await acquireRun(
+    const run = await startLeasedRun(
       store,
       plan.integration,
       selection.selected.map((k) => k.kind),
@@ -89,21 +88,6 @@ export async function runQueued(integration: Integration, options: QueuedRunOpti
       options.signal,
       options.onWarning,
     );
-    if (run.tookOver) {
-      options.onWarning?.(
-        `took over the lease of run ${run.tookOver.runId} (holder ${run.tookOver.holder.pid}@${run.tookOver.holder.host} silent since ${run.tookOver.heartbeatAt}); it is marked aborted`,
-      );
-    }
-    const controller = new AbortController();
-    setMaxListeners(0, controller.signal);
-    let lostLease = false;
-    const onAbort = () => controller.abort(options.signal?.reason);
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    if (options.signal?.aborted) onAbort();
-    const lease = keepLease(store, run.runId, run.ttlMs, () => {
-      lostLease = true;
-      controller.abort(new Error(`run ${run.runId} lost its lease`));
-    });
     const summaries = new Map<string, KindSummary>();
     for (const kp of selection.selected) summaries.set(kp.kind, newSummary(kp.kind));
     const outcomes = newOutcomes(plan, integration.mapper);
@@ -128,8 +112,8 @@ export async function runQueued(integration: Integration, options: QueuedRunOpti
     let fatal: unknown;
     try {
       for (const s of summaries.values()) options.onProgress?.(s);
-      await runJobs(options.queue, redis, runKey, spec, plan, tracker, controller.signal);
-      const aborted = controller.signal.aborted;
+      await runJobs(options.queue, redis, runKey, spec, plan, tracker, run.signal);
+      const aborted = run.signal.aborted;
       for (const kp of selection.selected) {
         const summary = summaries.get(kp.kind)!;
         if (aborted && summary.status === 'succeeded') summary.status = 'aborted';
@@ -139,7 +123,7 @@ export async function runQueued(integration: Integration, options: QueuedRunOpti
         // §5: the stored cursor advances only when the whole kind was read.
         if (complete && !summary.reason && !tracker.cutShort(kp.kind) && kp.incremental) {
           if (Object.keys(kindCursors).length > 0) {
-            await store.setState(plan.integration, `incremental:${kp.kind}`, kindCursors);
+            await store.setState(plan.integration, incrementalStateKey(kp.kind), kindCursors);
           }
         }
       }
@@ -153,15 +137,14 @@ export async function runQueued(integration: Integration, options: QueuedRunOpti
         summaries,
         outcomes,
         aborted,
-        lostLease,
+        lostLease: run.lostLease(),
       });
       return result;
     } catch (error) {
       fatal = error;
       throw error;
     } finally {
-      await lease.stop();
-      options.signal?.removeEventListener('abort', onAbort);
+      await run.release();
       await store.finishRun(run.runId, outcomeOf(plan, summaries, selection.skipped, result, fatal));
       await cleanUp(options.queue, redis, runKey, read);
     }

@@ -1,9 +1,8 @@
-import { setMaxListeners } from 'node:events';
 import type { CatalogStore, Entity, KindStatus, RunCounts } from '../catalog/index.js';
 import type { Client } from '../http/client.js';
 import { withLogContext } from '../http/log.js';
 import { failureOf, kindContext, type PageTally, storePage } from './kind-pages.js';
-import { acquireRun, keepLease, type LeaseSettings } from './lease.js';
+import { type LeaseSettings, startLeasedRun } from './lease.js';
 import type { KindPlan, SyncPlan } from './plan.js';
 import { createReader } from './read-kinds.js';
 import { markPartial, newOutcomes, reconcileRun } from './reconcile-run.js';
@@ -91,7 +90,8 @@ export interface SyncOptions {
 export async function runSync(options: SyncOptions): Promise<SyncSummary> {
   const { plan, mapper, store } = options;
   const selection = selectKinds(plan, mapper, options.kinds);
-  const run = await acquireRun(
+  // The run stops on Ctrl-C and when another process took the lease over (nothing is deleted then).
+  const run = await startLeasedRun(
     store,
     plan.integration,
     selection.selected.map((k) => k.kind),
@@ -99,42 +99,18 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
     options.signal,
     options.onWarning,
   );
-  if (run.tookOver) {
-    options.onWarning?.(
-      `took over the lease of run ${run.tookOver.runId} (holder ${run.tookOver.holder.pid}@${run.tookOver.holder.host} silent since ${run.tookOver.heartbeatAt}); it is marked aborted`,
-    );
-  }
-  // The run stops on Ctrl-C and when another process took the lease over (nothing is deleted then).
-  const controller = new AbortController();
-  setMaxListeners(0, controller.signal);
-  let lostLease = false;
-  const onAbort = () => controller.abort(options.signal?.reason);
-  options.signal?.addEventListener('abort', onAbort, { once: true });
-  if (options.signal?.aborted) onAbort();
-  const lease = keepLease(store, run.runId, run.ttlMs, () => {
-    lostLease = true;
-    controller.abort(new Error(`run ${run.runId} lost its lease`));
-  });
   const summaries = new Map<string, KindSummary>();
   for (const kp of selection.selected) summaries.set(kp.kind, newSummary(kp.kind));
   let result: SyncSummary | undefined;
   let fatal: unknown;
   try {
-    result = await readAndReconcile(
-      options,
-      selection,
-      run.runId,
-      summaries,
-      controller.signal,
-      () => lostLease,
-    );
+    result = await readAndReconcile(options, selection, run.runId, summaries, run.signal, run.lostLease);
     return result;
   } catch (error) {
     fatal = error;
     throw error;
   } finally {
-    await lease.stop();
-    options.signal?.removeEventListener('abort', onAbort);
+    await run.release();
     await store.finishRun(run.runId, outcomeOf(plan, summaries, selection.skipped, result, fatal));
   }
 }

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import {
   type CatalogStore,
@@ -95,6 +96,55 @@ export function keepLease(
     async stop() {
       clearInterval(timer);
       await pending;
+    },
+  };
+}
+
+/** A started run holding its lease: `signal` aborts on the caller's signal or a lost lease. */
+export interface LeasedRun {
+  runId: number;
+  signal: AbortSignal;
+  /** True once a heartbeat found the lease taken over: the run must delete nothing. */
+  lostLease(): boolean;
+  /** Stop the heartbeats and detach from the caller's signal (before `finishRun`). */
+  release(): Promise<void>;
+}
+
+/**
+ * `acquireRun` plus what every run does next, local or queued: warn about a taken-over run,
+ * heartbeat, and stop on Ctrl-C or when another process took the lease over.
+ */
+export async function startLeasedRun(
+  store: LeaseStore,
+  integration: string,
+  kinds: string[],
+  settings: LeaseSettings | undefined,
+  signal: AbortSignal | undefined,
+  onWarning: ((message: string) => void) | undefined,
+): Promise<LeasedRun> {
+  const run = await acquireRun(store, integration, kinds, settings, signal, onWarning);
+  if (run.tookOver) {
+    onWarning?.(
+      `took over the lease of run ${run.tookOver.runId} (holder ${run.tookOver.holder.pid}@${run.tookOver.holder.host} silent since ${run.tookOver.heartbeatAt}); it is marked aborted`,
+    );
+  }
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  let lost = false;
+  const onAbort = () => controller.abort(signal?.reason);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  if (signal?.aborted) onAbort();
+  const lease = keepLease(store, run.runId, run.ttlMs, () => {
+    lost = true;
+    controller.abort(new Error(`run ${run.runId} lost its lease`));
+  });
+  return {
+    runId: run.runId,
+    signal: controller.signal,
+    lostLease: () => lost,
+    release: async () => {
+      await lease.stop();
+      signal?.removeEventListener('abort', onAbort);
     },
   };
 }
