@@ -1,4 +1,5 @@
 import type { CatalogStore, Entity, KindStatus, RunCounts } from '../catalog/index.js';
+import { readAhead } from '../http/async/index.js';
 import type { Client } from '../http/client.js';
 import { withLogContext } from '../http/log.js';
 import { failureOf, kindContext, type PageTally, storePage } from './kind-pages.js';
@@ -146,7 +147,8 @@ async function readAndReconcile(
     let cutByMaxItems: string | undefined;
     options.onProgress?.(summary);
     try {
-      for await (const page of reader.pagesOf(kp.kind)) {
+      // Pages are read ahead while one is stored, so requests and writes overlap (src/http/async/read-ahead.ts).
+      for await (const page of readAhead(reader.pagesOf(kp.kind), options.chainConcurrency ?? 8)) {
         let records = page.records;
         if (kp.maxItems !== undefined && summary.records + records.length > kp.maxItems) {
           // Records beyond the cap exist: the kind is cut short, so it is partial.

@@ -5,7 +5,7 @@
  * handed their parents page by page, so no job holds more than a few pages.
  */
 import type { CatalogStore } from '../catalog/index.js';
-import { mergeBounded } from '../http/async/index.js';
+import { mergeBounded, readAhead } from '../http/async/index.js';
 import type { Client } from '../http/client.js';
 import type { Counts, Mapper } from './engine.js';
 import { kindContext, type PageTally, storePage } from './kind-pages.js';
@@ -86,7 +86,12 @@ export async function runJob(ctx: JobContext, spec: JobSpec): Promise<JobResult>
   }
   const target = ctx;
   await kindContext.run(summary, async () => {
-    for await (const { page, key } of mergeBounded(starts.map(tagged), { concurrency: ctx.concurrency })) {
+    // Pages are read ahead while one is stored, so requests and writes overlap (src/http/async/read-ahead.ts).
+    const pages = readAhead(
+      mergeBounded(starts.map(tagged), { concurrency: ctx.concurrency }),
+      ctx.concurrency,
+    );
+    for await (const { page, key } of pages) {
       let records = page.records;
       if (kp.maxItems !== undefined && ctx.allow) {
         const keep = await ctx.allow(records.length);
