@@ -83,7 +83,10 @@ export function redisBudgetStore(
   const idleTtl = positive('idleTtl', options.idleTtl, 3_600_000);
   const onError = options.onError;
   const owned = typeof redis === 'string';
-  const client = owned ? new Redis(redis, { maxRetriesPerRequest: 5, lazyConnect: true }) : redis;
+  // Auto-pipelining: the acquires and settles of one tick leave in one write (fewer syscalls and wake-ups).
+  const client = owned
+    ? new Redis(redis, { maxRetriesPerRequest: 5, lazyConnect: true, enableAutoPipelining: true })
+    : redis;
   // A connection we own reports its failures through the commands that fail (NetworkError), not as an
   // unhandled 'error' event printed by ioredis.
   if (owned) client.on('error', () => undefined);

@@ -20,6 +20,7 @@ import { createMapper } from '../sync/mapper.js';
 import type { SyncPlan } from '../sync/plan.js';
 import { type JobResult, runJob } from '../sync/sync-job.js';
 import { redisBudgetStore } from './redis-budget-store.js';
+import { partsCache } from './run-parts.js';
 import {
   bullConnection,
   childJobId,
@@ -85,6 +86,8 @@ export function startWorker(options: WorkerOptions): RunningWorker {
   const queue = new Queue<QueueJobData>(QUEUE_NAME, { connection: bullConnection(options.queue) });
   const stores = new Map<string, Promise<CatalogStore>>();
   const runs = new Map<string, Promise<OpenRun | undefined>>();
+  // Mapper and client outlive a run: the next run of the same integration reuses them (run-parts.ts).
+  const parts = partsCache();
   let activeJobs = 0;
 
   const storeFor = (url: string) => {
@@ -109,16 +112,18 @@ export function startWorker(options: WorkerOptions): RunningWorker {
       locate: () => ({ file: `<run ${spec.runId}>`, line: 0 }),
     };
     const foreign = spec.foreignMapping && ({ ...spec.foreignMapping } as MappingFile);
-    const mapper = await createMapper(loaded, foreign, (m) => options.logger?.warn(m));
     const plan = await compilePlan(spec.plan);
-    const client = connect(loaded, {
-      budgetStore,
-      logger: options.logger,
-      onEvent: (event) => {
-        countHttpEvent(event);
-        options.metrics?.httpEvent(spec.plan.integration, event);
-      },
-    });
+    const { mapper, client } = await parts.take(spec, async () => ({
+      mapper: await createMapper(loaded, foreign, (m) => options.logger?.warn(m)),
+      client: connect(loaded, {
+        budgetStore,
+        logger: options.logger,
+        onEvent: (event) => {
+          countHttpEvent(event);
+          options.metrics?.httpEvent(spec.plan.integration, event);
+        },
+      }),
+    }));
     const store = await storeFor(options.db ?? requirePostgres(spec.db));
     const children = new Map<string, string[]>();
     for (const k of plan.kinds) {
@@ -252,9 +257,7 @@ export function startWorker(options: WorkerOptions): RunningWorker {
   worker.on('error', (error) => options.logger?.error(`worker: ${error.message}`));
 
   async function closeRun(opened: OpenRun | undefined): Promise<void> {
-    if (!opened) return;
-    await opened.mapper.close?.();
-    await opened.client.close();
+    if (opened) await parts.release(opened.spec);
   }
 
   return {
@@ -264,6 +267,7 @@ export function startWorker(options: WorkerOptions): RunningWorker {
       await worker.close();
       await queue.close();
       for (const pending of runs.values()) await pending.then(closeRun, () => {});
+      await parts.close();
       for (const store of stores.values())
         await store.then(
           (s) => s.close(),
