@@ -151,6 +151,61 @@ describe.each<Factory>([sqliteFactory(), postgresFactory()])('catalog on $name',
       expect(await collect(c.exportEntities())).toEqual([]);
     });
 
+    it('pages written at once each get counts for their own entities, and the later copy of an entity wins', async () => {
+      const c = await fresh();
+      const r1 = await begin(c, 'gh', ['repos']);
+      await c.upsertBatch('gh', r1, [entity('repo', 'old-0')]);
+      const pages = Array.from({ length: 12 }, (_, n) => [
+        entity('repo', `p${n}-a`),
+        entity('repo', `p${n}-b`),
+      ]);
+      // Page 3 repeats an entity already stored (unchanged) and, changed, one of page 2.
+      pages[3] = [entity('repo', 'old-0'), entity('repo', 'p2-a', { v: 2 })];
+      const counts = await Promise.all(pages.map((page) => c.upsertBatch('gh', r1, page)));
+      for (const k of counts) expect(k.upserted + k.unchanged).toBe(2);
+      expect(counts[3]).toEqual({ upserted: 1, unchanged: 1 });
+      const stored = await collect(c.exportEntities());
+      expect(stored).toHaveLength(1 + 11 * 2);
+      expect(stored.find((e) => e.identifier === 'p2-a')?.properties).toEqual({ v: 2 });
+    });
+
+    it('a bad page among pages written at once fails alone, writing none of its entities', async () => {
+      const c = await fresh();
+      const r1 = await begin(c, 'gh', ['repos']);
+      const pages = Array.from({ length: 12 }, (_, n) => [
+        entity('repo', `p${n}-a`),
+        entity('repo', `p${n}-b`),
+      ]);
+      pages[7] = [entity('repo', 'p7-a'), entity('repo', 'p7-b', { big: 1n })];
+      const results = await Promise.allSettled(pages.map((page) => c.upsertBatch('gh', r1, page)));
+      expect(results.map((r) => r.status)).toEqual(pages.map((_, n) => (n === 7 ? 'rejected' : 'fulfilled')));
+      expect(String((results[7] as PromiseRejectedResult).reason)).toMatch(/BigInt/);
+      for (const r of results)
+        if (r.status === 'fulfilled') expect(r.value).toEqual({ upserted: 2, unchanged: 0 });
+      const stored = keys(await collect(c.exportEntities()));
+      expect(stored).toHaveLength(11 * 2);
+      expect(stored).not.toContain('repo/p7-a');
+    });
+
+    it.runIf(factory.name === 'postgres')(
+      'writes pages that arrive together in fewer transactions than pages',
+      async () => {
+        const target = await factory.target();
+        const c = await openCatalog(target, { now });
+        open.push(c);
+        const r1 = await begin(c, 'gh', ['repos']);
+        const pages = Array.from({ length: 40 }, (_, n) => [entity('repo', `p${n}`)]);
+        await Promise.all(pages.map((page) => c.upsertBatch('gh', r1, page)));
+        const [row] = await factory.rows(
+          target,
+          'SELECT count(DISTINCT write_seq)::int AS n, count(*)::int AS e FROM entities',
+        );
+        expect(row).toMatchObject({ e: 40 });
+        // One write_seq per transaction: the first page alone, the 39 that queued behind it together.
+        expect(Number(row?.n)).toBeLessThanOrEqual(2);
+      },
+    );
+
     it('records the run lifecycle with per-kind outcomes, and aborts a killed run once its lease expires', async () => {
       const c = await fresh();
       const t0 = new Date(time).toISOString();

@@ -1,14 +1,16 @@
 /**
- * `upsertBatch` on PostgreSQL in three round trips (it was nine): one simple query opens the
- * transaction, takes the locks and reads the run's start and this write's seq; one statement
- * upserts, skips tombstoned entities and marks the unchanged ones seen; then COMMIT. Round trips,
- * not rows, bound a run that writes many small pages (bench/workers, docs/performance.md).
+ * `upsertBatch` on PostgreSQL: one transaction of three round trips (it was nine) for all the pages of
+ * a run that arrive together (group commit). One simple query opens the transaction, takes the locks
+ * and reads the run's start and this write's seq; one statement upserts, skips tombstoned entities and
+ * marks the unchanged ones seen; then COMMIT. Round trips, not rows, bound a run of many small pages
+ * (bench/workers, docs/performance.md).
  */
 import type pg from 'pg';
 import { TOMBSTONE_LOCK } from './pg-entity-writes.js';
 import { SEQ_LOCK } from './pg-runs.js';
 import { contentHash, dedupe, isoNow } from './shared.js';
 import type { Entity } from './types.js';
+import { entityKey } from './write-order.js';
 
 // A webhook's write newer than the run's start wins over the run's page (read before it, maybe stale).
 const NOT_NEWER_DELIVERY = `NOT (entities.write_seq > $11::bigint AND entities.written_by LIKE 'delivery:%')`;
@@ -40,9 +42,10 @@ WITH batch AS (
   WHERE entities.integration = $1 AND entities.blueprint = batch.b AND entities.identifier = batch.i
     AND entities.seen_seq < $10::bigint AND ${NOT_NEWER_DELIVERY}
     AND NOT EXISTS (SELECT 1 FROM written w WHERE w.blueprint = batch.b AND w.identifier = batch.i)
-  RETURNING 1
+  RETURNING entities.blueprint, entities.identifier
 )
-SELECT (SELECT count(*) FROM written)::int AS upserted, (SELECT count(*) FROM seen)::int AS unchanged`;
+SELECT true AS w, blueprint AS b, identifier AS i FROM written
+UNION ALL SELECT false, blueprint, identifier FROM seen`;
 
 /** The batch as the column arrays UPSERT_BATCH unnests. */
 function batchColumns(entities: Entity[]) {
@@ -75,37 +78,125 @@ function prelude(c: pg.PoolClient, integration: string, runId: number): string {
   ].join('; ');
 }
 
-/** Upsert a run's page of entities and mark it seen, in one transaction of three round trips. */
-export async function upsertBatchPg(
+/** Of each entity written or marked seen (the rest were tombstoned or newer from a delivery): was it rewritten. */
+type Outcome = Map<string, boolean>;
+
+const keyOf = (e: { blueprint: string; identifier: string }) => entityKey(e.blueprint, e.identifier);
+
+/** Upsert a run's entities and mark them seen, in one transaction of three round trips. */
+async function writeBatch(
   pool: pg.Pool,
   now: () => number,
   integration: string,
   runId: number,
-  batch: Entity[],
-): Promise<{ upserted: number; unchanged: number }> {
-  const entities = dedupe(batch);
+  entities: Entity[],
+): Promise<Outcome> {
   const c = await pool.connect();
   try {
     const results = (await c.query(prelude(c, integration, runId))) as unknown as pg.QueryResult[];
     const run = results.at(-1)?.rows[0] as { start: string; seq: string } | undefined;
     if (run === undefined) throw new Error(`no run ${runId}`);
-    if (entities.length === 0) {
-      await c.query('COMMIT');
-      return { upserted: 0, unchanged: 0 };
+    const outcome: Outcome = new Map();
+    if (entities.length > 0) {
+      // Named: each pooled connection parses and plans it once, not per page (about half its cost).
+      const { rows } = await c.query<{ w: boolean; b: string; i: string }>({
+        name: 'inlet_upsert_batch',
+        text: UPSERT_BATCH,
+        values: [
+          integration,
+          isoNow(now),
+          runId,
+          ...batchColumns(entities),
+          run.seq,
+          run.start,
+          `run:${runId}`,
+        ],
+      });
+      for (const row of rows) outcome.set(entityKey(row.b, row.i), row.w);
     }
-    const at = isoNow(now);
-    // Named: each pooled connection parses and plans it once, not per page (about half its cost).
-    const { rows } = await c.query<{ upserted: number; unchanged: number }>({
-      name: 'inlet_upsert_batch',
-      text: UPSERT_BATCH,
-      values: [integration, at, runId, ...batchColumns(entities), run.seq, run.start, `run:${runId}`],
-    });
     await c.query('COMMIT');
-    return { upserted: rows[0]?.upserted ?? 0, unchanged: rows[0]?.unchanged ?? 0 };
+    return outcome;
   } catch (e) {
     await c.query('ROLLBACK').catch(() => {});
     throw e;
   } finally {
     c.release();
   }
+}
+
+interface Call {
+  entities: Entity[];
+  resolve(counts: Counts): void;
+  reject(error: unknown): void;
+}
+type Counts = { upserted: number; unchanged: number };
+
+/** Pages merged into one write get the counts they would have got one after the other: the last copy of an entity is its write. */
+function countsOf(calls: Call[], outcome: Outcome): Counts[] {
+  const counts = calls.map(() => ({ upserted: 0, unchanged: 0 }));
+  const last = new Map<string, number>();
+  calls.forEach((call, n) => {
+    for (const e of call.entities) last.set(keyOf(e), n);
+  });
+  calls.forEach((call, n) => {
+    for (const e of call.entities) {
+      const written = outcome.get(keyOf(e));
+      if (written === undefined) continue;
+      if (written && last.get(keyOf(e)) === n) counts[n]!.upserted++;
+      else counts[n]!.unchanged++;
+    }
+  });
+  return counts;
+}
+
+/**
+ * `upsertBatch` for a pool: pages of one run that arrive while its last write is in flight go
+ * together in the next transaction (group commit), up to `maxEntities`, so a run of many small pages
+ * (3 pull requests each) costs a few hundred transactions, not one per page. A merged write that fails
+ * is written again page by page, so each page gets its own outcome.
+ */
+export function pgBatchUpserts(pool: pg.Pool, now: () => number, maxEntities = 1000) {
+  const queues = new Map<string, Call[]>();
+
+  const settle = async (integration: string, runId: number, calls: Call[]) => {
+    try {
+      const outcome = await writeBatch(
+        pool,
+        now,
+        integration,
+        runId,
+        dedupe(calls.flatMap((c) => c.entities)),
+      );
+      const counts = countsOf(calls, outcome);
+      for (const [n, call] of calls.entries()) call.resolve(counts[n]!);
+    } catch (error) {
+      if (calls.length === 1) return calls[0]!.reject(error);
+      for (const call of calls) await settle(integration, runId, [call]);
+    }
+  };
+
+  const drain = async (key: string, integration: string, runId: number) => {
+    for (let queue = queues.get(key); queue && queue.length > 0; queue = queues.get(key)) {
+      let size = 0;
+      let n = 0;
+      while (n < queue.length && (n === 0 || size + queue[n]!.entities.length <= maxEntities)) {
+        size += queue[n]!.entities.length;
+        n++;
+      }
+      await settle(integration, runId, queue.splice(0, n));
+    }
+    queues.delete(key);
+  };
+
+  return (integration: string, runId: number, batch: Entity[]): Promise<Counts> =>
+    new Promise<Counts>((resolve, reject) => {
+      const key = `${integration}\u0000${runId}`;
+      const queue = queues.get(key);
+      const call = { entities: dedupe(batch), resolve, reject };
+      if (queue) queue.push(call);
+      else {
+        queues.set(key, [call]);
+        void drain(key, integration, runId);
+      }
+    });
 }

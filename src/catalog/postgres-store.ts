@@ -3,7 +3,7 @@ import { pgEntityWrites } from './pg-entity-writes.js';
 import { pgInbox } from './pg-inbox.js';
 import { pgRuns, type Tx } from './pg-runs.js';
 import { migratePostgres } from './pg-schema.js';
-import { upsertBatchPg } from './pg-upsert-batch.js';
+import { pgBatchUpserts } from './pg-upsert-batch.js';
 import {
   ENTITY_COLUMNS,
   type EntityRow,
@@ -54,7 +54,7 @@ export async function openPostgresCatalog(
 
   return {
     ...pgRuns(pool, tx, now),
-    upsertBatch: (integration, runId, batch) => upsertBatchPg(pool, now, integration, runId, batch),
+    upsertBatch: pgBatchUpserts(pool, now),
     ...pgEntityWrites(tx, now),
     ...pgInbox(pool, now),
     exportEntities(filter: ExportFilter = {}) {
