@@ -16,6 +16,7 @@ import { markPartial, newOutcomes, reconcileRun } from '../sync/reconcile-run.js
 import { newSummary, outcomeOf } from '../sync/run-outcome.js';
 import { selectKinds } from '../sync/select-kinds.js';
 import type { SyncIntegrationOptions } from '../sync/sync-integration.js';
+import { itemPagesKey } from './run-items.js';
 import {
   bullConnection,
   itemsKey,
@@ -255,7 +256,8 @@ async function cleanUp(url: string, redis: Redis, run: string, kinds: string[]):
     } finally {
       await queue.close();
     }
-    await redis.del(specKey(run), jobsKey(run), ...kinds.map((k) => itemsKey(run, k)));
+    const counters = kinds.flatMap((k) => [itemsKey(run, k), itemPagesKey(run, k)]);
+    await redis.del(specKey(run), jobsKey(run), ...counters);
   } catch {
     // Redis gone: the spec expires on its own (7 days); the run itself is already closed in the catalog.
   }

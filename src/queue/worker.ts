@@ -20,11 +20,11 @@ import { createMapper } from '../sync/mapper.js';
 import type { SyncPlan } from '../sync/plan.js';
 import { type JobResult, runJob } from '../sync/sync-job.js';
 import { redisBudgetStore } from './redis-budget-store.js';
+import { countItems } from './run-items.js';
 import { partsCache } from './run-parts.js';
 import {
   bullConnection,
   childJobId,
-  itemsKey,
   jobOptions,
   jobsKey,
   QUEUE_NAME,
@@ -198,9 +198,10 @@ export function startWorker(options: WorkerOptions): RunningWorker {
           children: opened.children.get(kp.kind) ?? [],
           concurrency: spec.chainConcurrency,
           signal: controller.signal,
-          allow: async (n) => {
-            const total = await redis.incrby(itemsKey(data.run, kp.kind), n);
-            return Math.max(0, Math.min(n, (kp.maxItems ?? Number.POSITIVE_INFINITY) - (total - n)));
+          allow: async (n, key) => {
+            // Counted once per page: a retried job gets the same share it got the first time.
+            const before = await countItems(redis, data.run, kp.kind, `${job.id ?? ''}/${key}`, n);
+            return Math.max(0, Math.min(n, (kp.maxItems ?? Number.POSITIVE_INFINITY) - before));
           },
           onParents: async (child, records, key) => {
             for (let b = 0; b * spec.batchSize < records.length; b++) {

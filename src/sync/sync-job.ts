@@ -38,8 +38,11 @@ export interface JobContext {
   /** Chains read at once within the job. */
   concurrency: number;
   signal: AbortSignal;
-  /** `maxItems`: of `n` more records, how many the kind may still keep (a counter shared by the run's jobs). */
-  allow?: (n: number) => Promise<number>;
+  /**
+   * `maxItems`: of `n` more records, how many the kind may still keep (a counter shared by the run's
+   * jobs). `key` names the page as `onParents` does, so a retried job's pages are not counted twice.
+   */
+  allow?: (n: number, key: string) => Promise<number>;
   /**
    * A page of this kind's records for a child kind's jobs; `key` is the same for the same page on a
    * retried job (chain and page number), so a job handed to another worker enqueues no duplicate.
@@ -94,7 +97,7 @@ export async function runJob(ctx: JobContext, spec: JobSpec): Promise<JobResult>
     for await (const { page, key } of pages) {
       let records = page.records;
       if (kp.maxItems !== undefined && ctx.allow) {
-        const keep = await ctx.allow(records.length);
+        const keep = await ctx.allow(records.length, key);
         if (keep < records.length) {
           records = records.slice(0, keep);
           capped = `maxItems (${kp.maxItems}) reached`;
