@@ -1,11 +1,11 @@
 import type { CatalogStore, Entity, KindStatus, RunCounts } from '../catalog/index.js';
-import { readAhead } from '../http/async/index.js';
+import { readAheadBatches } from '../http/async/index.js';
 import type { Client } from '../http/client.js';
 import { withLogContext } from '../http/log.js';
-import { failureOf, kindContext, type PageTally, storePage } from './kind-pages.js';
+import { failureOf, kindContext, type PageTally, storePages } from './kind-pages.js';
 import { type LeaseSettings, startLeasedRun } from './lease.js';
 import type { KindPlan, SyncPlan } from './plan.js';
-import { createReader } from './read-kinds.js';
+import { createReader, type PageOfKind } from './read-kinds.js';
 import { markPartial, newOutcomes, reconcileRun } from './reconcile-run.js';
 import { newSummary, outcomeOf } from './run-outcome.js';
 import { selectKinds } from './select-kinds.js';
@@ -147,16 +147,25 @@ async function readAndReconcile(
     let cutByMaxItems: string | undefined;
     options.onProgress?.(summary);
     try {
-      // Pages are read ahead while one is stored, so requests and writes overlap (src/http/async/read-ahead.ts).
-      for await (const page of readAhead(reader.pagesOf(kp.kind), options.chainConcurrency ?? 8)) {
-        let records = page.records;
-        if (kp.maxItems !== undefined && summary.records + records.length > kp.maxItems) {
-          // Records beyond the cap exist: the kind is cut short, so it is partial.
-          records = records.slice(0, kp.maxItems - summary.records);
-          cutByMaxItems = `maxItems (${kp.maxItems}) reached`;
-          warn(`${kp.kind}: maxItems (${kp.maxItems}) reached; the rest is not read`);
+      // Pages are read ahead while others are stored, so requests and writes overlap; the pages that
+      // piled up meanwhile go in one write (src/http/async/read-ahead.ts).
+      const batches = readAheadBatches(reader.pagesOf(kp.kind), options.chainConcurrency ?? 8);
+      for await (const batch of batches) {
+        const pages: PageOfKind[] = [];
+        let taken = summary.records;
+        for (const page of batch) {
+          let records = page.records;
+          if (kp.maxItems !== undefined && taken + records.length > kp.maxItems) {
+            // Records beyond the cap exist: the kind is cut short, so it is partial.
+            records = records.slice(0, kp.maxItems - taken);
+            cutByMaxItems = `maxItems (${kp.maxItems}) reached`;
+            warn(`${kp.kind}: maxItems (${kp.maxItems}) reached; the rest is not read`);
+          }
+          taken += records.length;
+          pages.push({ ...page, records });
+          if (cutByMaxItems) break;
         }
-        await storePage(target, kp, { ...page, records }, tally);
+        await storePages(target, kp, pages, tally);
         summary.durationMs = Date.now() - started;
         options.onProgress?.(summary);
         if (cutByMaxItems) break;

@@ -4,7 +4,7 @@
  * split across workers writes exactly what one process writes (docs: README "Running on several machines").
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { CatalogStore } from '../catalog/index.js';
+import type { CatalogStore, Entity } from '../catalog/index.js';
 import { type InletError, isInletError } from '../errors/errors.js';
 import type { Redactor } from '../http/redact.js';
 import type { HttpEvent } from '../http/types.js';
@@ -60,25 +60,35 @@ export interface PageTally {
   cursors: Json;
 }
 
-/** Map one page (records already cut to any cap) and upsert it under the run (upsertBatch marks it seen). */
-export async function storePage(
+/**
+ * Map pages (records already cut to any cap; one jq call per page) and upsert them under the run in
+ * one write (upsertBatch marks them seen): pages that piled up while the last write ran cost one
+ * transaction, not one each.
+ */
+export async function storePages(
   target: PageTarget,
   kp: KindPlan,
-  page: PageOfKind,
+  pages: PageOfKind[],
   tally: PageTally,
 ): Promise<void> {
   const { summary } = tally;
-  if (kp.incremental) trackCursor(tally.cursors, page, kp.incremental.cursor);
-  summary.records += page.records.length;
-  // The signal ends a page whose jq never finishes (Ctrl-C within a moment, not mapping.timeout).
-  const { entities, skipped } = await target.mapper.mapPage(
-    kp.kind,
-    page.records,
-    { parent: page.parent, vars: page.vars },
-    { signal: target.signal },
-  );
-  summary.skipped += skipped;
-  for (const e of entities) tally.blueprints.add(e.blueprint);
+  const entities: Entity[] = [];
+  for (const page of pages) {
+    if (kp.incremental) trackCursor(tally.cursors, page, kp.incremental.cursor);
+    summary.records += page.records.length;
+    // The signal ends a page whose jq never finishes (Ctrl-C within a moment, not mapping.timeout).
+    const mapped = await target.mapper.mapPage(
+      kp.kind,
+      page.records,
+      { parent: page.parent, vars: page.vars },
+      { signal: target.signal },
+    );
+    summary.skipped += mapped.skipped;
+    for (const e of mapped.entities) {
+      tally.blueprints.add(e.blueprint);
+      entities.push(e);
+    }
+  }
   const stored = await target.store.upsertBatch(target.integration, target.runId, entities);
   summary.upserted += stored.upserted;
   summary.unchanged += stored.unchanged;

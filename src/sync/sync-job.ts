@@ -5,10 +5,10 @@
  * handed their parents page by page, so no job holds more than a few pages.
  */
 import type { CatalogStore } from '../catalog/index.js';
-import { mergeBounded, readAhead } from '../http/async/index.js';
+import { mergeBounded, readAheadBatches } from '../http/async/index.js';
 import type { Client } from '../http/client.js';
 import type { Counts, Mapper } from './engine.js';
-import { kindContext, type PageTally, storePage } from './kind-pages.js';
+import { kindContext, type PageTally, storePages } from './kind-pages.js';
 import type { ChainStart, KindPlan } from './plan.js';
 import { chainPages, type PageOfKind } from './read-kinds.js';
 import { COUNT_KEYS, newSummary } from './run-outcome.js';
@@ -89,25 +89,41 @@ export async function runJob(ctx: JobContext, spec: JobSpec): Promise<JobResult>
   }
   const target = ctx;
   await kindContext.run(summary, async () => {
-    // Pages are read ahead while one is stored, so requests and writes overlap (src/http/async/read-ahead.ts).
-    const pages = readAhead(
+    // Pages are read ahead while others are stored, so requests and writes overlap; the pages that
+    // piled up meanwhile go in one write (src/http/async/read-ahead.ts).
+    const batches = readAheadBatches(
       mergeBounded(starts.map(tagged), { concurrency: ctx.concurrency }),
       ctx.concurrency,
     );
-    for await (const { page, key } of pages) {
-      let records = page.records;
-      if (kp.maxItems !== undefined && ctx.allow) {
-        const keep = await ctx.allow(records.length, key);
-        if (keep < records.length) {
-          records = records.slice(0, keep);
-          capped = `maxItems (${kp.maxItems}) reached`;
-          ctx.onWarning?.(`${kp.kind}: maxItems (${kp.maxItems}) reached; the rest is not read`);
+    for await (const batch of batches) {
+      const pages: { page: PageOfKind; key: string }[] = [];
+      for (const { page, key } of batch) {
+        let records = page.records;
+        if (kp.maxItems !== undefined && ctx.allow) {
+          const keep = await ctx.allow(records.length, key);
+          if (keep < records.length) {
+            records = records.slice(0, keep);
+            capped = `maxItems (${kp.maxItems}) reached`;
+            ctx.onWarning?.(`${kp.kind}: maxItems (${kp.maxItems}) reached; the rest is not read`);
+          }
         }
+        pages.push({ page: { ...page, records }, key });
+        if (capped) break;
       }
-      if (ctx.stored) await storePage(target, kp, { ...page, records }, tally);
-      else summary.records += records.length;
-      for (const child of ctx.children) if (records.length > 0) await ctx.onParents(child, records, key);
-      if (records.length < page.records.length) break;
+      if (ctx.stored)
+        await storePages(
+          target,
+          kp,
+          pages.map((p) => p.page),
+          tally,
+        );
+      else for (const { page } of pages) summary.records += page.records.length;
+      // Children after their parents' page is stored, keyed by page so a retried job enqueues no duplicate.
+      for (const { page, key } of pages) {
+        for (const child of ctx.children)
+          if (page.records.length > 0) await ctx.onParents(child, page.records, key);
+      }
+      if (capped) break;
     }
     ctx.signal.throwIfAborted();
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readAhead } from './read-ahead.js';
+import { readAhead, readAheadBatches } from './read-ahead.js';
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -83,5 +83,20 @@ describe('readAhead', () => {
   it('refuses a size that is not a whole number >= 1', async () => {
     const { source } = counted(1);
     await expect(readAhead(source, 0).next()).rejects.toMatchObject({ code: 'E_CONFIG' });
+  });
+});
+
+describe('readAheadBatches', () => {
+  it('hands over everything read while the consumer was busy, in order, each batch within `size`', async () => {
+    const { source } = counted(30);
+    const batches: number[][] = [];
+    for await (const batch of readAheadBatches(source, 5)) {
+      batches.push(batch);
+      for (let t = 0; t < 12; t++) await tick();
+    }
+    expect(batches.flat()).toEqual([...Array(30).keys()]);
+    expect(Math.max(...batches.map((b) => b.length))).toBe(5);
+    // A slow consumer gets batches, not one item at a time.
+    expect(batches.length).toBeLessThan(15);
   });
 });
