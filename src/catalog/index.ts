@@ -6,6 +6,7 @@ import type { CatalogStore } from './types.js';
 export { DEFAULT_LEASE_TTL_MS } from './shared.js';
 export type {
   CatalogStore,
+  ClaimedEntry,
   DeliveryOutcome,
   DeliveryWrite,
   Entity,

@@ -108,13 +108,14 @@ function sqliteStore(db: Database.Database, now: () => number): CatalogStore {
     INSERT INTO state (integration, key, value, updated_at) VALUES (?, ?, ?, ?)
     ON CONFLICT (integration, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`);
 
+  const { flush: flushInbox, ...inbox } = sqliteInbox(db, now);
   return {
     ...sqliteRuns(db, now),
     async upsertBatch(integration, runId, entities) {
       return upsertAll.immediate(integration, runId, dedupe(entities), isoNow(now));
     },
     ...sqliteEntityWrites(db, now),
-    ...sqliteInbox(db, now),
+    ...inbox,
     exportEntities(filter: ExportFilter = {}) {
       return exportPages(db, filter);
     },
@@ -126,6 +127,8 @@ function sqliteStore(db: Database.Database, now: () => number): CatalogStore {
       setState.run(integration, key, JSON.stringify(value) ?? 'null', isoNow(now));
     },
     async close() {
+      // Deliveries queued for the next group commit are committed (and answered) first.
+      flushInbox();
       db.close();
     },
   };
