@@ -28,6 +28,8 @@ const QUIET_MS = 20;
 const SLICE_MS = 2;
 /** …and then pauses this long, so acks come first; a burst's backlog is applied right after it. */
 const PAUSE_MS = 25;
+/** Entries claimed at once in a burst (at most `batch`): a claim is one step that cannot yield. */
+const BURST_BATCH = 8;
 
 const MAX_ERROR = 500;
 
@@ -101,16 +103,16 @@ export function startApplier(deps: ApplierDeps & ApplierOptions): Applier {
   };
 
   /** One look at the inbox: how many entries were claimed. */
-  const pass = async (): Promise<number> => {
+  const pass = async (limit: number): Promise<number> => {
+    let slice = performance.now();
     const entries = await deps.store.claimDeliveries(deps.integration, {
-      limit: settings.batch,
+      limit,
       claimMs: settings.claimMs,
     });
     const settled: Array<{ id: number; outcome: DeliveryOutcome }> = [];
     const settle = () => deps.store.settleDeliveries(settled.splice(0));
     let next = 0;
     try {
-      let slice = performance.now();
       // Oldest first, as claimed; a second applier holds other entries (claims), never the same one.
       while (next < entries.length && !stopping) {
         const entry = entries[next++] as ClaimedEntry;
@@ -152,19 +154,23 @@ export function startApplier(deps: ApplierDeps & ApplierOptions): Applier {
     while (!stopping) {
       woken = false;
       // In a burst, let the deliveries through first; meanwhile more entries gather for this claim.
-      if (busy()) await pause(PAUSE_MS);
+      let limit = settings.batch;
+      if (busy()) {
+        await pause(PAUSE_MS);
+        limit = Math.min(limit, BURST_BATCH);
+      }
       if (stopping) break;
       let claimed = 0;
       try {
-        claimed = await pass();
-        await report(claimed < settings.batch);
+        claimed = await pass(limit);
+        await report(claimed < limit);
       } catch (error) {
         deps.logger?.error(`webhook inbox: ${oneLine(error, deps.redact)}`);
       }
       if (stopping) break;
       await yieldToIo();
       // A full batch means more are waiting: look again at once.
-      if (claimed >= settings.batch || woken) continue;
+      if (claimed >= limit || woken) continue;
       nap = new AbortController();
       await clock.sleep(settings.pollMs, nap.signal).catch(() => {});
       nap = undefined;
