@@ -80,6 +80,44 @@ describe.each<Factory>([sqliteFactory(), postgresFactory()])('webhook inbox on $
       expect(ids(await one.listDeliveries('gh'))).toEqual(['r-4', 'r-3', 'r-2', 'r-1', 'r-0']);
     });
 
+    it('stores 50 concurrent deliveries, copies of each other among them, each once with the right answer', async () => {
+      const c = await fresh();
+      await c.addDelivery('gh', delivery('g-0'));
+      // 20 ids: g-0 stored before; every id sent 2 or 3 times at once, in one event-loop turn.
+      const sent = Array.from({ length: 50 }, (_, i) => `g-${i % 20}`);
+      const answers = await Promise.all(sent.map((id) => c.addDelivery('gh', delivery(id))));
+      const byId = new Map<string, Array<{ id: number; duplicate: boolean }>>();
+      for (const [i, id] of sent.entries()) {
+        byId.set(id, [...(byId.get(id) ?? []), answers[i] as { id: number; duplicate: boolean }]);
+      }
+      for (const [id, got] of byId) {
+        // One new row per id (none for g-0, stored before); every copy answers that row's id.
+        expect(
+          got.filter((a) => !a.duplicate),
+          id,
+        ).toHaveLength(id === 'g-0' ? 0 : 1);
+        expect(new Set(got.map((a) => a.id)).size, id).toBe(1);
+      }
+      const stored = await c.listDeliveries('gh', { limit: 100 });
+      expect(stored).toHaveLength(20);
+      expect(new Set(stored.map((e) => e.deliveryId)).size).toBe(20);
+      const storedIds = new Map(stored.map((e) => [e.deliveryId, e.id]));
+      for (const [id, got] of byId) expect(got[0]?.id).toBe(storedIds.get(id));
+      expect(stored.every((e) => e.body === delivery(e.deliveryId).body)).toBe(true);
+    });
+
+    it('a delivery that cannot be stored fails alone: the others added with it are stored', async () => {
+      const c = await fresh();
+      const bad = { deliveryId: 'bad', kind: null, body: '{}' } as unknown as ReturnType<typeof delivery>;
+      const answers = await Promise.allSettled([
+        c.addDelivery('gh', delivery('ok-1')),
+        c.addDelivery('gh', bad),
+        c.addDelivery('gh', delivery('ok-2')),
+      ]);
+      expect(answers.map((a) => a.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect(ids(await c.listDeliveries('gh'))).toEqual(['ok-2', 'ok-1']);
+    });
+
     it('lists newest first, filtered by status, 50 by default; counts pending and dead', async () => {
       const c = await fresh();
       const all = await add(c, 60);
@@ -162,6 +200,44 @@ describe.each<Factory>([sqliteFactory(), postgresFactory()])('webhook inbox on $
         nextAttemptAt: null,
       });
       expect(await c.inboxCounts('gh')).toEqual({ pending: 0, dead: 1 });
+    });
+
+    it('settles several entries in one call, each with its own outcome', async () => {
+      const c = await fresh();
+      const [a = 0, b = 0, d = 0] = await add(c, 3);
+      await c.claimDeliveries('gh', { limit: 10, claimMs: 60_000 });
+      await c.settleDeliveries([
+        { id: a, outcome: { status: 'applied' } },
+        { id: b, outcome: { status: 'retry', error: 'E_SERVER: 502', retryAt: time + 500 } },
+        { id: d, outcome: { status: 'dead', error: 'E_MAPPING: no id' } },
+      ]);
+      await c.settleDeliveries([]);
+      const byId = new Map((await c.listDeliveries('gh')).map((e) => [e.id, e]));
+      expect(byId.get(a)).toMatchObject({ status: 'applied', attempts: 1, appliedAt: iso() });
+      expect(byId.get(b)).toMatchObject({ status: 'pending', attempts: 1, nextAttemptAt: iso(time + 500) });
+      expect(byId.get(d)).toMatchObject({ status: 'dead', attempts: 1, lastError: 'E_MAPPING: no id' });
+      // Settling released the claims: the retry is claimable once due.
+      time += 500;
+      expect((await c.claimDeliveries('gh', { limit: 10, claimMs: 1000 })).map((e) => e.id)).toEqual([b]);
+    });
+
+    it('releases claimed entries not tried, only under the claim that took them', async () => {
+      const c = await fresh();
+      const entries = await add(c, 4);
+      const claimed = await c.claimDeliveries('gh', { limit: 3, claimMs: 30_000 });
+      expect(claimed.map((e) => e.id)).toEqual(entries.slice(0, 3));
+      const token = claimed[0]?.claimedUntil ?? '';
+      expect(token).toBe(iso(time + 30_000));
+      await c.settleDelivery(entries[0] ?? 0, { status: 'applied' });
+      // The applied one is not pending any more: only the two untried come back.
+      expect(await c.releaseDeliveries(entries.slice(0, 3), token)).toBe(2);
+      expect(await c.releaseDeliveries([], token)).toBe(0);
+      time += 1;
+      const again = await c.claimDeliveries('gh', { limit: 10, claimMs: 30_000 });
+      expect(again.map((e) => e.id)).toEqual(entries.slice(1));
+      // An old token releases nothing: the entries are now under the newer claim.
+      expect(await c.releaseDeliveries(entries, token)).toBe(0);
+      expect(await c.claimDeliveries('gh', { limit: 10, claimMs: 30_000 })).toEqual([]);
     });
 
     it('retries dead entries (all, or by id) as fresh pending ones, error kept until the next try', async () => {

@@ -44,6 +44,18 @@ VALUES ('gh', 'succeeded', '2025-12-01T00:00:00.000Z', '2025-12-01T00:01:00.000Z
 INSERT INTO state (integration, key, value, updated_at) VALUES ('gh', 'cursor', '"c2"', '2025-12-02T00:00:00.000Z');
 `;
 
+// A v3 inbox: an applied, a dead and a retried entry (ids 1-3).
+const V3_INBOX = `
+INSERT INTO webhook_inbox (integration, delivery_id, kind, received_at, body, status, attempts, last_error,
+  applied_at, next_attempt_at)
+VALUES ('gh', 'd-1', 'push', '2025-12-01T00:00:00.000Z', '{"headers":{},"body":{"n":1}}', 'applied', 1, NULL,
+    '2025-12-01T00:00:01.000Z', NULL),
+  ('gh', 'd-2', 'push', '2025-12-02T00:00:00.000Z', '{"headers":{},"body":{"n":2}}', 'dead', 5, 'E_MAPPING: no id',
+    NULL, NULL),
+  ('gh', 'd-3', 'push', '2025-12-02T00:00:00.000Z', '{"headers":{},"body":{"n":3}}', 'pending', 1, 'E_SERVER: 503',
+    NULL, '2025-12-03T00:00:00.000Z');
+`;
+
 describe.each<Factory>([sqliteFactory(), postgresFactory()])('catalog schema on $name', (factory) => {
   const time = Date.parse('2026-01-01T00:00:00.000Z');
   const now = () => time;
@@ -64,7 +76,7 @@ describe.each<Factory>([sqliteFactory(), postgresFactory()])('catalog schema on 
       await factory.sql(target, factory.v1Schema);
       await factory.sql(target, V1_DATA);
       const c = await at(target);
-      expect(await factory.version(target)).toBe(3);
+      expect(await factory.version(target)).toBe(4);
       expect(await c.inboxCounts('gh')).toEqual({ pending: 0, dead: 0 });
       const before = await collect(c.exportEntities());
       expect(before).toEqual([
@@ -98,9 +110,9 @@ describe.each<Factory>([sqliteFactory(), postgresFactory()])('catalog schema on 
       expect(await c.deleteStale('gh', run, 'repo', 1)).toEqual({ deleted: 1 });
       expect(keys(await collect(c.exportEntities()))).toEqual(['repo/b']);
       await c.close();
-      // Opening again (already version 3) changes nothing.
+      // Opening again (already version 4) changes nothing.
       const again = await at(target);
-      expect(await factory.version(target)).toBe(3);
+      expect(await factory.version(target)).toBe(4);
       expect(keys(await collect(again.exportEntities()))).toEqual(['repo/b']);
     });
 
@@ -113,7 +125,7 @@ describe.each<Factory>([sqliteFactory(), postgresFactory()])('catalog schema on 
         factory.name === 'sqlite' ? 'UPDATE catalog_seq SET value = 3' : "SELECT setval('catalog_seq', 3)",
       );
       const c = await at(target);
-      expect(await factory.version(target)).toBe(3);
+      expect(await factory.version(target)).toBe(4);
       const before = await collect(c.exportEntities());
       expect(before.map((e) => [e.identifier, e.writtenBy, e.properties])).toEqual([
         ['a', 'run:1', { stars: 1 }],
@@ -138,16 +150,56 @@ describe.each<Factory>([sqliteFactory(), postgresFactory()])('catalog schema on 
       expect(keys(await collect(c.exportEntities()))).toEqual(['repo/hook']);
       await c.close();
       const again = await at(target);
-      expect(await factory.version(target)).toBe(3);
+      expect(await factory.version(target)).toBe(4);
       expect(await again.inboxCounts('gh')).toEqual({ pending: 1, dead: 0 });
+    });
+
+    it('migrates a version 3 catalog forward: inbox entries keep their bodies, states, ids and claims', async () => {
+      const target = await factory.target();
+      await factory.sql(target, factory.v3Schema);
+      await factory.sql(target, V3_INBOX);
+      const c = await at(target);
+      expect(await factory.version(target)).toBe(4);
+      const entries = await c.listDeliveries('gh');
+      expect(entries.map((e) => [e.id, e.deliveryId, e.status, e.attempts, e.body])).toEqual([
+        [3, 'd-3', 'pending', 1, '{"headers":{},"body":{"n":3}}'],
+        [2, 'd-2', 'dead', 5, '{"headers":{},"body":{"n":2}}'],
+        [1, 'd-1', 'applied', 1, '{"headers":{},"body":{"n":1}}'],
+      ]);
+      expect(entries[0]).toMatchObject({
+        lastError: 'E_SERVER: 503',
+        nextAttemptAt: '2025-12-03T00:00:00.000Z',
+      });
+      expect(await c.inboxCounts('gh')).toEqual({ pending: 1, dead: 1 });
+      // The body column is gone from the entry row: bodies live in webhook_inbox_bodies.
+      expect(await factory.rows(target, 'SELECT id FROM webhook_inbox_bodies ORDER BY id')).toEqual([
+        { id: factory.name === 'sqlite' ? 1 : '1' },
+        { id: factory.name === 'sqlite' ? 2 : '2' },
+        { id: factory.name === 'sqlite' ? 3 : '3' },
+      ]);
+      // The pending entry is claimable with its body; a repeated id is still a duplicate; new ids go on.
+      const [claimed] = await c.claimDeliveries('gh', { limit: 10, claimMs: 1000 });
+      expect(claimed).toMatchObject({ id: 3, body: '{"headers":{},"body":{"n":3}}' });
+      expect(await c.addDelivery('gh', { deliveryId: 'd-1', kind: 'push', body: '{}' })).toEqual({
+        id: 1,
+        duplicate: true,
+      });
+      const added = await c.addDelivery('gh', { deliveryId: 'd-4', kind: 'push', body: '{"n":4}' });
+      expect(added.duplicate).toBe(false);
+      expect(added.id).toBeGreaterThan(3);
+      expect((await c.listDeliveries('gh', { limit: 1 }))[0]?.body).toBe('{"n":4}');
+      await c.close();
+      const again = await at(target);
+      expect(await factory.version(target)).toBe(4);
+      expect(await again.inboxCounts('gh')).toEqual({ pending: 2, dead: 1 });
     });
 
     it('refuses a catalog of a newer schema version with one line', async () => {
       const target = await factory.target();
       await (await openCatalog(target)).close();
-      await factory.setVersion(target, 4);
+      await factory.setVersion(target, 5);
       const error = await catalogError(openCatalog(target));
-      expect(error.message).toMatch(/^catalog .+ has schema version 4; this inlet supports up to 3$/);
+      expect(error.message).toMatch(/^catalog .+ has schema version 5; this inlet supports up to 4$/);
     });
 
     it('with mustExist, refuses a location without a catalog and creates nothing', async () => {

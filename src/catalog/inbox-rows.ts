@@ -18,9 +18,12 @@ export interface InboxRow {
   next_attempt_at: string | null;
 }
 
-/** The columns an entry is read from, in `InboxRow` order. */
-export const INBOX_COLUMNS =
-  'id, integration, delivery_id, kind, received_at, body, status, attempts, last_error, applied_at, next_attempt_at';
+/** The columns of an `InboxRow` but the body, from webhook_inbox. */
+export const ENTRY_COLUMNS =
+  'id, integration, delivery_id, kind, received_at, status, attempts, last_error, applied_at, next_attempt_at';
+
+/** The columns of an `InboxRow`, the body from webhook_inbox_bodies (the caller's table is webhook_inbox). */
+export const INBOX_COLUMNS = `${ENTRY_COLUMNS}, (SELECT body FROM webhook_inbox_bodies b WHERE b.id = webhook_inbox.id) AS body`;
 
 export function inboxFromRow(r: InboxRow): InboxEntry {
   return {

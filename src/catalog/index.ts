@@ -6,6 +6,7 @@ import type { CatalogStore } from './types.js';
 export { DEFAULT_LEASE_TTL_MS } from './shared.js';
 export type {
   CatalogStore,
+  ClaimedEntry,
   DeliveryOutcome,
   DeliveryWrite,
   Entity,
@@ -42,6 +43,11 @@ export interface OpenCatalogOptions {
   mustExist?: boolean;
   /** SQLite only: how long a write waits for another process's write lock before E_CATALOG. @default 5000 */
   busyTimeoutMs?: number;
+  /**
+   * SQLite only: WAL checkpoints on a worker thread (sqlite-checkpointer.ts) instead of inside the
+   * commit that fills the WAL; for `inlet serve`, whose event loop answers webhooks. @default false
+   */
+  backgroundCheckpoints?: boolean;
 }
 
 /**
@@ -63,7 +69,12 @@ export async function openCatalog(
   try {
     const store = postgres
       ? await openPostgresCatalog(target, name, { now, mustExist })
-      : openSqliteCatalog(target, { now, mustExist, busyTimeoutMs: options.busyTimeoutMs ?? 5000 });
+      : await openSqliteCatalog(target, {
+          now,
+          mustExist,
+          busyTimeoutMs: options.busyTimeoutMs ?? 5000,
+          backgroundCheckpoints: options.backgroundCheckpoints ?? false,
+        });
     return withCatalogErrors(name, store);
   } catch (e) {
     throw catalogError(name, 'open', e);

@@ -6,11 +6,14 @@ import {
   inboxFromRow,
   settledColumns,
 } from './inbox-rows.js';
-import type { WebhookInbox } from './types.js';
+import type { ClaimedEntry, DeliveryOutcome, WebhookInbox } from './types.js';
 
+// One statement, so one commit: the entry, and its body only when the entry was new.
 const INSERT = `
-INSERT INTO webhook_inbox (integration, delivery_id, kind, received_at, body) VALUES ($1, $2, $3, $4, $5)
-ON CONFLICT (integration, delivery_id) DO NOTHING RETURNING id`;
+WITH entry AS (
+  INSERT INTO webhook_inbox (integration, delivery_id, kind, received_at) VALUES ($1, $2, $3, $4)
+  ON CONFLICT (integration, delivery_id) DO NOTHING RETURNING id)
+INSERT INTO webhook_inbox_bodies (id, body) SELECT id, $5 FROM entry RETURNING id`;
 
 // SKIP LOCKED: a concurrent claimer passes over rows being claimed; the rows it does lock are re-checked
 // against the latest committed claim (READ COMMITTED), so two claimers never get the same entry.
@@ -24,10 +27,17 @@ WHERE id IN (
   FOR UPDATE SKIP LOCKED)
 RETURNING ${INBOX_COLUMNS}`;
 
+// Several entries in one statement: each id with its own status, error and times.
 const SETTLE = `
-UPDATE webhook_inbox SET attempts = attempts + 1, status = $2, last_error = $3, applied_at = $4,
-  next_attempt_at = $5, claimed_until = NULL
-WHERE id = $1`;
+UPDATE webhook_inbox w SET attempts = w.attempts + 1, status = s.status, last_error = s.error,
+  applied_at = s.applied_at, next_attempt_at = s.next_attempt_at, claimed_until = NULL
+FROM unnest($1::int8[], $2::text[], $3::text[], $4::text[], $5::text[])
+  AS s(id, status, error, applied_at, next_attempt_at)
+WHERE w.id = s.id`;
+
+const RELEASE = `
+UPDATE webhook_inbox SET claimed_until = NULL
+WHERE id = ANY($1::int8[]) AND status = 'pending' AND claimed_until = $2`;
 
 // A pending entry another applier holds a live claim on is left alone: it is being tried right now.
 const REQUEUE = (which: string) => `
@@ -41,6 +51,18 @@ WHERE integration = $1 AND ${which} AND (status <> 'pending' OR claimed_until IS
  */
 export function pgInbox(pool: pg.Pool, now: () => number): WebhookInbox {
   const iso = () => new Date(now()).toISOString();
+  const settleAll = async (settled: ReadonlyArray<{ id: number; outcome: DeliveryOutcome }>) => {
+    if (settled.length === 0) return;
+    const at = iso();
+    const columns = settled.map(({ outcome }) => settledColumns(outcome, at));
+    await pool.query(SETTLE, [
+      settled.map((s) => s.id),
+      columns.map((c) => c.status),
+      columns.map((c) => c.error),
+      columns.map((c) => c.appliedAt),
+      columns.map((c) => c.nextAttemptAt),
+    ]);
+  };
   return {
     async addDelivery(integration, d) {
       const key = [integration, d.deliveryId];
@@ -57,17 +79,24 @@ export function pgInbox(pool: pg.Pool, now: () => number): WebhookInbox {
     },
     async claimDeliveries(integration, { limit, claimMs }) {
       const nowMs = now();
+      const until = new Date(nowMs + claimMs).toISOString();
       const { rows } = await pool.query<InboxRow>(CLAIM, [
         integration,
         new Date(nowMs).toISOString(),
-        new Date(nowMs + claimMs).toISOString(),
+        until,
         limit,
       ]);
-      return rows.map(inboxFromRow).sort((a, b) => a.id - b.id);
+      return rows
+        .map((row): ClaimedEntry => ({ ...inboxFromRow(row), claimedUntil: until }))
+        .sort((a, b) => a.id - b.id);
     },
     async settleDelivery(id, outcome) {
-      const s = settledColumns(outcome, iso());
-      await pool.query(SETTLE, [id, s.status, s.error, s.appliedAt, s.nextAttemptAt]);
+      await settleAll([{ id, outcome }]);
+    },
+    settleDeliveries: settleAll,
+    async releaseDeliveries(ids, claimedUntil) {
+      if (ids.length === 0) return 0;
+      return (await pool.query(RELEASE, [ids, claimedUntil])).rowCount ?? 0;
     },
     async listDeliveries(integration, filter = {}) {
       const limit = filter.limit ?? DEFAULT_INBOX_LIMIT;

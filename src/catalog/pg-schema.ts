@@ -4,8 +4,9 @@ import { CatalogError } from '../errors/errors.js';
 /**
  * Stored in table `inlet_schema`; a catalog with the v1 tables and no such table is version 1.
  * 2: leases, write order, writers. 3: the webhook inbox and per-entity versions (order, tombstones).
+ * 4: the inbox's bodies in their own table (webhook_inbox_bodies).
  */
-export const PG_SCHEMA_VERSION = 3;
+export const PG_SCHEMA_VERSION = 4;
 
 /** Any constant: serialises concurrent schema creation and migration by several inlet processes. */
 const SCHEMA_LOCK = 0x1e7c47a1;
@@ -25,9 +26,23 @@ CREATE SEQUENCE IF NOT EXISTS catalog_seq;
 CREATE TABLE IF NOT EXISTS inlet_schema (version integer NOT NULL);
 `;
 
+/** The inbox's bodies (version 4): a claim or a settle updates a small row, never the body. */
+const V4_BODIES = `
+CREATE TABLE IF NOT EXISTS webhook_inbox_bodies (
+  id bigint PRIMARY KEY, -- webhook_inbox.id, inserted by the same statement
+  body text NOT NULL
+);
+`;
+
+const SET_VERSION = `
+DELETE FROM inlet_schema;
+INSERT INTO inlet_schema (version) VALUES (${PG_SCHEMA_VERSION});
+`;
+
 /**
- * Tables new in version 3, shared by a fresh catalog and the migrations. Times are ISO 8601 text in
- * COLLATE "C", so comparing them is comparing instants whatever the database locale.
+ * Tables new in version 3 as version 4 has them, shared by a fresh catalog and the migrations from
+ * versions 1 and 2. Times are ISO 8601 text in COLLATE "C", so comparing them is comparing instants
+ * whatever the database locale.
  */
 const V3_TABLES = `
 CREATE TABLE IF NOT EXISTS webhook_inbox (
@@ -36,7 +51,6 @@ CREATE TABLE IF NOT EXISTS webhook_inbox (
   delivery_id text NOT NULL,
   kind text NOT NULL,
   received_at text COLLATE "C" NOT NULL,
-  body text NOT NULL,
   status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'applied', 'stale', 'dead')),
   attempts integer NOT NULL DEFAULT 0,
   last_error text,
@@ -59,8 +73,13 @@ CREATE TABLE IF NOT EXISTS entity_versions (
   PRIMARY KEY (integration, blueprint, identifier)
 );
 CREATE INDEX IF NOT EXISTS entity_tombstones ON entity_versions (integration, write_seq) WHERE deleted;
-DELETE FROM inlet_schema;
-INSERT INTO inlet_schema (version) VALUES (${PG_SCHEMA_VERSION});
+${V4_BODIES}`;
+
+/** Version 3 → 4: every stored body moves to webhook_inbox_bodies under its entry's id. */
+const FROM_V3 = `
+${V4_BODIES}
+INSERT INTO webhook_inbox_bodies (id, body) SELECT id, body FROM webhook_inbox;
+ALTER TABLE webhook_inbox DROP COLUMN body;
 `;
 
 // JSON is `text`, not jsonb: jsonb reorders keys and exports must match SQLite byte for byte.
@@ -114,7 +133,8 @@ CREATE TABLE state (
   PRIMARY KEY (integration, key)
 );
 ${V2_TABLES}
-${V3_TABLES}`;
+${V3_TABLES}
+${SET_VERSION}`;
 
 /** Version 1 → 2: existing entities get seen_seq 0 (older than any run) and no writer. */
 const FROM_V1 = `
@@ -152,5 +172,7 @@ export async function migratePostgres(c: pg.PoolClient, name: string, mustExist:
   if (version === PG_SCHEMA_VERSION) return;
   if (version === 0) await c.query(FRESH);
   if (version === 1) await c.query(FROM_V1);
-  if (version >= 1) await c.query(V3_TABLES);
+  if (version === 1 || version === 2) await c.query(V3_TABLES);
+  if (version === 3) await c.query(FROM_V3);
+  if (version >= 1) await c.query(SET_VERSION);
 }

@@ -238,6 +238,8 @@ export function withCatalogErrors(name: string, store: CatalogStore): CatalogSto
     addDelivery: guard('addDelivery', store.addDelivery),
     claimDeliveries: guard('claimDeliveries', store.claimDeliveries),
     settleDelivery: guard('settleDelivery', store.settleDelivery),
+    settleDeliveries: guard('settleDeliveries', store.settleDeliveries),
+    releaseDeliveries: guard('releaseDeliveries', store.releaseDeliveries),
     listDeliveries: guard('listDeliveries', store.listDeliveries),
     retryDeliveries: guard('retryDeliveries', store.retryDeliveries),
     inboxCounts: guard('inboxCounts', store.inboxCounts),

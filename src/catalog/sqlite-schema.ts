@@ -3,9 +3,10 @@ import { CatalogError } from '../errors/errors.js';
 
 /**
  * Bumped when the schema changes; stored in `PRAGMA user_version`. 2: leases, write order, writers.
- * 3: the webhook inbox and per-entity versions (delivery order, tombstones).
+ * 3: the webhook inbox and per-entity versions (delivery order, tombstones). 4: the inbox's bodies in
+ * their own table (webhook_inbox_bodies).
  */
-export const SQLITE_SCHEMA_VERSION = 3;
+export const SQLITE_SCHEMA_VERSION = 4;
 
 /** Tables new in version 2, shared by a fresh catalog and the migration from version 1. */
 const V2_TABLES = `
@@ -26,7 +27,18 @@ CREATE TABLE IF NOT EXISTS catalog_seq (
 INSERT OR IGNORE INTO catalog_seq (id, value) VALUES (1, 0);
 `;
 
-/** Tables new in version 3, shared by a fresh catalog and the migrations from versions 1 and 2. */
+/** The inbox's bodies (version 4): claims and settles then rewrite a small row, never the body. */
+const V4_BODIES = `
+CREATE TABLE IF NOT EXISTS webhook_inbox_bodies (
+  id INTEGER PRIMARY KEY, -- webhook_inbox.id, inserted in the same transaction
+  body TEXT NOT NULL
+);
+`;
+
+/**
+ * Tables new in version 3 as version 4 has them, shared by a fresh catalog and the migrations from
+ * versions 1 and 2 (which had no inbox).
+ */
 const V3_TABLES = `
 -- The durable webhook inbox (docs/webhooks.md): AUTOINCREMENT so an id shown to users is never reused.
 CREATE TABLE IF NOT EXISTS webhook_inbox (
@@ -35,7 +47,6 @@ CREATE TABLE IF NOT EXISTS webhook_inbox (
   delivery_id TEXT NOT NULL,
   kind TEXT NOT NULL,
   received_at TEXT NOT NULL,
-  body TEXT NOT NULL,
   status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'applied', 'stale', 'dead')),
   attempts INTEGER NOT NULL DEFAULT 0,
   last_error TEXT,
@@ -61,7 +72,7 @@ CREATE TABLE IF NOT EXISTS entity_versions (
   PRIMARY KEY (integration, blueprint, identifier)
 );
 CREATE INDEX IF NOT EXISTS entity_tombstones ON entity_versions (integration, write_seq) WHERE deleted = 1;
-`;
+${V4_BODIES}`;
 
 const FRESH = `
 CREATE TABLE entities (
@@ -128,6 +139,13 @@ ALTER TABLE sync_runs ADD COLUMN holder TEXT;
 ALTER TABLE sync_runs ADD COLUMN start_seq INTEGER;
 ${V2_TABLES}`;
 
+/** Version 3 → 4: every stored body moves to webhook_inbox_bodies under its entry's id. */
+const FROM_V3 = `
+${V4_BODIES}
+INSERT INTO webhook_inbox_bodies (id, body) SELECT id, body FROM webhook_inbox;
+ALTER TABLE webhook_inbox DROP COLUMN body;
+`;
+
 const hasTable = (db: Database.Database, name: string) =>
   db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
 
@@ -150,7 +168,8 @@ export function migrateSqlite(db: Database.Database, path: string, mustExist: bo
     if (version === SQLITE_SCHEMA_VERSION) return;
     if (version === 0) db.exec(FRESH);
     if (version === 1) db.exec(FROM_V1);
-    if (version >= 1) db.exec(V3_TABLES);
+    if (version === 1 || version === 2) db.exec(V3_TABLES);
+    if (version === 3) db.exec(FROM_V3);
     db.pragma(`user_version = ${SQLITE_SCHEMA_VERSION}`);
   }).immediate();
 }

@@ -11,6 +11,7 @@ import {
   isoNow,
   matchesSearch,
 } from './shared.js';
+import { type Checkpointer, startCheckpointer } from './sqlite-checkpointer.js';
 import { sqliteEntityWrites } from './sqlite-entity-writes.js';
 import { sqliteInbox } from './sqlite-inbox.js';
 import { sqliteRuns, sqliteSequence } from './sqlite-runs.js';
@@ -22,13 +23,14 @@ export interface SqliteOptions {
   now: () => number;
   mustExist: boolean;
   busyTimeoutMs: number;
+  backgroundCheckpoints: boolean;
 }
 
 // A webhook's write newer than the run's start wins over the run's page (read before it, maybe stale).
 const NOT_NEWER_DELIVERY = "NOT (entities.write_seq > ? AND substr(entities.written_by, 1, 9) = 'delivery:')";
 
 /** Opens (creating if needed) a SQLite catalog at `path`: WAL, synchronous=NORMAL, one transaction per batch. */
-export function openSqliteCatalog(path: string, options: SqliteOptions): CatalogStore {
+export async function openSqliteCatalog(path: string, options: SqliteOptions): Promise<CatalogStore> {
   if (options.mustExist && !existsSync(path)) throw new CatalogError(`no catalog at ${path}`);
   const db = new Database(path, { fileMustExist: options.mustExist });
   try {
@@ -38,14 +40,15 @@ export function openSqliteCatalog(path: string, options: SqliteOptions): Catalog
     db.pragma('synchronous = NORMAL');
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs))}`);
     migrateSqlite(db, path, options.mustExist);
-    return sqliteStore(db, options.now);
+    const checkpoints = options.backgroundCheckpoints ? await startCheckpointer(db, path) : undefined;
+    return sqliteStore(db, options.now, checkpoints);
   } catch (e) {
     db.close();
     throw e;
   }
 }
 
-function sqliteStore(db: Database.Database, now: () => number): CatalogStore {
+function sqliteStore(db: Database.Database, now: () => number, checkpoints?: Checkpointer): CatalogStore {
   const nextSeq = sqliteSequence(db);
   const runStart = db.prepare('SELECT start_seq FROM sync_runs WHERE id = ?').pluck();
   const upsert = db.prepare(`
@@ -108,13 +111,14 @@ function sqliteStore(db: Database.Database, now: () => number): CatalogStore {
     INSERT INTO state (integration, key, value, updated_at) VALUES (?, ?, ?, ?)
     ON CONFLICT (integration, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`);
 
+  const { flush: flushInbox, ...inbox } = sqliteInbox(db, now);
   return {
     ...sqliteRuns(db, now),
     async upsertBatch(integration, runId, entities) {
       return upsertAll.immediate(integration, runId, dedupe(entities), isoNow(now));
     },
     ...sqliteEntityWrites(db, now),
-    ...sqliteInbox(db, now),
+    ...inbox,
     exportEntities(filter: ExportFilter = {}) {
       return exportPages(db, filter);
     },
@@ -126,6 +130,9 @@ function sqliteStore(db: Database.Database, now: () => number): CatalogStore {
       setState.run(integration, key, JSON.stringify(value) ?? 'null', isoNow(now));
     },
     async close() {
+      // Deliveries queued for the next group commit are committed (and answered) first.
+      flushInbox();
+      await checkpoints?.stop();
       db.close();
     },
   };

@@ -152,6 +152,11 @@ export interface InboxEntry extends NewDelivery {
   nextAttemptAt: string | null;
 }
 
+/** An entry `claimDeliveries` handed out, with the end of its claim (ISO 8601): the claim's token. */
+export interface ClaimedEntry extends InboxEntry {
+  claimedUntil: string;
+}
+
 /** How applying an inbox entry ended; `retry` puts it back to pending until `retryAt` (ms epoch). */
 export type DeliveryOutcome =
   | { status: 'applied' | 'stale' }
@@ -160,7 +165,8 @@ export type DeliveryOutcome =
 
 /**
  * The durable webhook inbox, in the catalog (SQLite and PostgreSQL alike). A delivery is committed
- * before `addDelivery` returns, so a process killed after the 2xx loses nothing (docs/webhooks.md).
+ * before `addDelivery` returns, so a process killed after the 2xx loses nothing (docs/webhooks.md);
+ * on SQLite, the deliveries added within one event-loop turn are committed together (group commit).
  */
 export interface WebhookInbox {
   /** Store a delivery; an id already in the inbox answers `duplicate: true` (its id) and stores nothing. */
@@ -169,9 +175,16 @@ export interface WebhookInbox {
    * Claim up to `limit` due `pending` entries, oldest first, for `claimMs`: another process sharing the
    * catalog does not get them until the claim expires (a killed applier's entries come back).
    */
-  claimDeliveries(integration: string, options: { limit: number; claimMs: number }): Promise<InboxEntry[]>;
+  claimDeliveries(integration: string, options: { limit: number; claimMs: number }): Promise<ClaimedEntry[]>;
   /** Record one try of an entry (attempts + 1) and its outcome; releases the claim. */
   settleDelivery(id: number, outcome: DeliveryOutcome): Promise<void>;
+  /** `settleDelivery` for several entries, in one transaction. */
+  settleDeliveries(settled: ReadonlyArray<{ id: number; outcome: DeliveryOutcome }>): Promise<void>;
+  /**
+   * Give back claimed entries not tried (an applier stopping): pending entries among `ids` whose claim
+   * is still the one ending at `claimedUntil` are due again at once; how many were.
+   */
+  releaseDeliveries(ids: readonly number[], claimedUntil: string): Promise<number>;
   /** Newest first. @default limit 50 */
   listDeliveries(
     integration: string,

@@ -109,3 +109,41 @@ describe('startApplier: what counts as a failure of an entry', () => {
     expect(lines).toEqual(['webhook inbox: database is locked']);
   });
 });
+
+describe('startApplier during a burst of deliveries', () => {
+  it('gives way while wake() keeps coming (small claims, still progressing) and drains the rest after', async () => {
+    const limits: number[] = [];
+    const recording: CatalogStore = Object.create(store, {
+      claimDeliveries: {
+        value: (...args: Parameters<CatalogStore['claimDeliveries']>) => {
+          limits.push(args[1].limit);
+          return store.claimDeliveries(...args);
+        },
+      },
+    });
+    const applied = async () => (await store.listDeliveries('t', { status: 'applied', limit: 1000 })).length;
+    applier = startApplier({ integration: 't', store: recording, events, mapper, pollMs: 3_600_000 });
+    await new Promise((r) => setTimeout(r, 50)); // the first (empty) pass is done; it sleeps an hour
+    for (let i = 0; i < 200; i++) await add(wrap({ kind: 'thing', record: { id: i } }));
+    limits.length = 0;
+    // A burst: a delivery "stored" every millisecond, until the applier has applied some entries anyway.
+    let during = 0;
+    const end = Date.now() + 20_000;
+    while (during === 0 && Date.now() < end) {
+      applier.wake();
+      await new Promise((r) => setTimeout(r, 1));
+      during = await applied();
+    }
+    expect(during).toBeGreaterThan(0);
+    expect(during).toBeLessThan(200);
+    // While busy it claimed at most 8 at a time, not its batch of 32.
+    expect(limits.length).toBeGreaterThan(0);
+    expect(Math.max(...limits)).toBeLessThanOrEqual(8);
+    // The burst is over: the backlog is applied without a further wake(), in full batches again.
+    const drained = Date.now() + 20_000;
+    while ((await applied()) < 200 && Date.now() < drained) await new Promise((r) => setTimeout(r, 5));
+    expect(await store.inboxCounts('t')).toEqual({ pending: 0, dead: 0 });
+    expect(await applied()).toBe(200);
+    expect(limits).toContain(32);
+  });
+});

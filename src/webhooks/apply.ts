@@ -1,4 +1,4 @@
-import type { DeliveryOutcome, InboxEntry } from '../catalog/index.js';
+import type { ClaimedEntry, DeliveryOutcome, InboxEntry } from '../catalog/index.js';
 import { isInletError } from '../errors/errors.js';
 import { type Clock, systemClock } from '../http/clock.js';
 import { applyEntry } from './apply-entry.js';
@@ -13,21 +13,33 @@ export interface ApplierOptions {
   /** Between looks at the inbox when not woken (another server's deliveries, retries falling due). @default 1000 */
   pollMs?: number;
   /**
-   * Entries claimed at once. One by default: `stop()` then leaves no entry claimed but unstarted (those
-   * wait for their claim to expire before a restarted server may apply them). @default 1
+   * Entries claimed at once, applied oldest first and settled together in one transaction. `stop()`
+   * finishes the entry in hand and gives the batch's untried entries back (due again at once); a
+   * killed applier's batch waits for its claim to expire. @default 32
    */
   batch?: number;
   /** How long a claim keeps other appliers off an entry; a killed applier's entries come back after it. @default 60000 */
   claimMs?: number;
 }
 
+/** Deliveries arriving less than this long ago (real time) mean a burst: the applier gives way. */
+const QUIET_MS = 20;
+/** In a burst, the applier works at most this long at a stretch (then settles what it did)… */
+const SLICE_MS = 2;
+/** …and then pauses this long, so acks come first; a burst's backlog is applied right after it. */
+const PAUSE_MS = 25;
+/** Entries claimed at once in a burst (at most `batch`): a claim is one step that cannot yield. */
+const BURST_BATCH = 8;
+
 const MAX_ERROR = 500;
 
 /**
  * Start applying the integration's inbox (docs: "Deliveries are applied from the inbox"): claims
  * due pending entries oldest first, applies each, settles it `applied`, `stale`, for a retry with
- * backoff, or `dead` after the last try. Runs until `stop()`, which lets the entry in hand finish;
- * entries claimed but not started come back to any applier when their claim expires.
+ * backoff, or `dead` after the last try. While deliveries are arriving (`wake()` calls less than
+ * QUIET_MS apart) it works in short slices with pauses between, so receiving is not slowed by
+ * applying; it goes full speed once they stop. Runs until `stop()`, which lets the entry in hand
+ * finish and gives back the claimed entries not started.
  * @example
  * const applier = startApplier({ integration: 'github', store, events, mapper: github.mapper });
  * // after a delivery is stored: applier.wake(); on shutdown: await applier.stop();
@@ -38,57 +50,94 @@ export function startApplier(deps: ApplierDeps & ApplierOptions): Applier {
     attempts: deps.attempts ?? 5,
     backoffMs: deps.backoffMs ?? 1000,
     pollMs: deps.pollMs ?? 1000,
-    batch: deps.batch ?? 1,
+    batch: deps.batch ?? 32,
     claimMs: deps.claimMs ?? 60_000,
   };
   let stopping = false;
   let woken = false;
+  let lastArrival = Number.NEGATIVE_INFINITY;
   let nap: AbortController | undefined;
+  /** Aborted by stop(): ends a burst pause early. */
+  const halt = new AbortController();
+  const busy = () => performance.now() - lastArrival < QUIET_MS;
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (halt.signal.aborted) return resolve();
+      const done = () => {
+        clearTimeout(timer);
+        halt.signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      halt.signal.addEventListener('abort', done, { once: true });
+    });
 
-  const settle = async (entry: InboxEntry, outcome: DeliveryOutcome) => {
-    await deps.store.settleDelivery(entry.id, outcome);
-  };
-
-  const applyOne = async (entry: InboxEntry) => {
+  /** Applies one entry; what to settle it as (nothing is written to the inbox here). */
+  const applyOne = async (entry: InboxEntry): Promise<DeliveryOutcome> => {
     try {
       const done = await applyEntry(entry, deps);
-      await settle(entry, { status: done.result === 'stale' ? 'stale' : 'applied' });
       deps.metrics?.applied(done.kind, done.result);
       deps.logger?.debug(
         { entry: entry.id, delivery: entry.deliveryId, kind: done.kind, result: done.result },
         'webhook applied',
       );
+      return { status: done.result === 'stale' ? 'stale' : 'applied' };
     } catch (error) {
       const message = oneLine(error, deps.redact);
       const tries = entry.attempts + 1;
       deps.metrics?.applied(entry.kind, 'failed');
       if (tries >= settings.attempts) {
-        await settle(entry, { status: 'dead', error: message });
         deps.logger?.error(
           { entry: entry.id, delivery: entry.deliveryId, tries },
           `webhook dead: ${message}`,
         );
-      } else {
-        const retryAt = clock.now() + settings.backoffMs * 2 ** (tries - 1);
-        await settle(entry, { status: 'retry', error: message, retryAt });
-        deps.logger?.warn(
-          { entry: entry.id, delivery: entry.deliveryId, tries },
-          `webhook failed: ${message}`,
-        );
+        return { status: 'dead', error: message };
       }
+      deps.logger?.warn({ entry: entry.id, delivery: entry.deliveryId, tries }, `webhook failed: ${message}`);
+      return {
+        status: 'retry',
+        error: message,
+        retryAt: clock.now() + settings.backoffMs * 2 ** (tries - 1),
+      };
     }
   };
 
   /** One look at the inbox: how many entries were claimed. */
-  const pass = async (): Promise<number> => {
+  const pass = async (limit: number): Promise<number> => {
+    let slice = performance.now();
     const entries = await deps.store.claimDeliveries(deps.integration, {
-      limit: settings.batch,
+      limit,
       claimMs: settings.claimMs,
     });
-    // Oldest first, as claimed; a second applier holds other entries (claims), never the same one.
-    for (const entry of entries.sort((a, b) => a.id - b.id)) {
-      if (stopping) break;
-      await applyOne(entry);
+    const settled: Array<{ id: number; outcome: DeliveryOutcome }> = [];
+    const settle = () => deps.store.settleDeliveries(settled.splice(0));
+    let next = 0;
+    try {
+      // Oldest first, as claimed; a second applier holds other entries (claims), never the same one.
+      while (next < entries.length && !stopping) {
+        const entry = entries[next++] as ClaimedEntry;
+        settled.push({ id: entry.id, outcome: await applyOne(entry) });
+        if (next === entries.length) break;
+        if (busy() && performance.now() - slice >= SLICE_MS) {
+          await settle();
+          await pause(PAUSE_MS);
+          slice = performance.now();
+        } else {
+          // Acks come first: the SQLite store answers without yielding, so let pending I/O (deliveries
+          // being received) run between entries, or a backlog would hold every 2xx until it drains.
+          await yieldToIo();
+        }
+      }
+      await settle();
+    } finally {
+      // Stopping: the entries not started go back at once rather than when their claim expires.
+      const untried = entries.slice(next);
+      if (untried.length > 0) {
+        await deps.store.releaseDeliveries(
+          untried.map((e) => e.id),
+          (untried[0] as ClaimedEntry).claimedUntil,
+        );
+      }
     }
     return entries.length;
   };
@@ -104,19 +153,24 @@ export function startApplier(deps: ApplierDeps & ApplierOptions): Applier {
   const loop = async () => {
     while (!stopping) {
       woken = false;
+      // In a burst, let the deliveries through first; meanwhile more entries gather for this claim.
+      let limit = settings.batch;
+      if (busy()) {
+        await pause(PAUSE_MS);
+        limit = Math.min(limit, BURST_BATCH);
+      }
+      if (stopping) break;
       let claimed = 0;
       try {
-        claimed = await pass();
-        await report(claimed < settings.batch);
+        claimed = await pass(limit);
+        await report(claimed < limit);
       } catch (error) {
         deps.logger?.error(`webhook inbox: ${oneLine(error, deps.redact)}`);
       }
       if (stopping) break;
-      // Acks come first: the SQLite store answers without yielding, so give pending I/O (deliveries
-      // being received) a turn between passes, or a backlog would hold every 2xx until it drains.
-      await new Promise((resolve) => setImmediate(resolve));
+      await yieldToIo();
       // A full batch means more are waiting: look again at once.
-      if (claimed >= settings.batch || woken) continue;
+      if (claimed >= limit || woken) continue;
       nap = new AbortController();
       await clock.sleep(settings.pollMs, nap.signal).catch(() => {});
       nap = undefined;
@@ -127,15 +181,19 @@ export function startApplier(deps: ApplierDeps & ApplierOptions): Applier {
   return {
     wake: () => {
       woken = true;
+      lastArrival = performance.now();
       nap?.abort();
     },
     stop: async () => {
       stopping = true;
+      halt.abort();
       nap?.abort();
       await running;
     },
   };
 }
+
+const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** An entry's stored error: the error's one-line form, secrets scrubbed, one line, bounded. */
 function oneLine(error: unknown, redact: ((text: string) => string) | undefined): string {

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from '../http/log.js';
 import type { InletMetrics } from './metrics.js';
-import { readCapped } from './read-body.js';
+import type { BodyResult } from './read-body.js';
 import type { EventMatcher } from './types.js';
 import { createVerifier, type VerifyConfig } from './verify.js';
 
@@ -34,6 +34,14 @@ export interface DeliveryOptions {
   logger?: Logger;
 }
 
+/** A request as the handler reads it (server.ts builds it from node:http's message, or a Request). */
+export interface DeliveryRequest {
+  /** Header values by lower-case name, as node:http's `IncomingMessage.headers` holds them. */
+  headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** The raw body; `too_large` past `limit` bytes, without reading the rest (read-body.ts). */
+  body(limit: number): Promise<BodyResult>;
+}
+
 /** A status and a JSON answer. */
 export interface Answer {
   status: number;
@@ -48,7 +56,9 @@ const MAX_DELIVERY_ID = 200;
  * The delivery handler for one integration: `(request) => answer`.
  * @example const handle = createDeliveryHandler({ integration: 'github', maxBodySize, verify, events, inbox, metrics });
  */
-export function createDeliveryHandler(options: DeliveryOptions): (request: Request) => Promise<Answer> {
+export function createDeliveryHandler(
+  options: DeliveryOptions,
+): (request: DeliveryRequest) => Promise<Answer> {
   const { integration, metrics, logger } = options;
   const verify = createVerifier(options.verify);
   const dropped = new Set(CREDENTIALS);
@@ -63,14 +73,15 @@ export function createDeliveryHandler(options: DeliveryOptions): (request: Reque
 
   return async (request) => {
     const started = performance.now();
-    const read = await readCapped(request, options.maxBodySize);
+    const read = await request.body(options.maxBodySize);
     if (!read.ok) return refuse('too_large', 413, `body is larger than ${options.maxBodySize} bytes`);
     const raw = read.bytes;
-    const lookup = (name: string) => request.headers.get(name) ?? undefined;
-    const verified = verify(raw, lookup);
+    const all = request.headers;
+    const header = (name: string) => headerValue(all[name]);
+    const verified = verify(raw, (name) => header(name.toLowerCase()));
     if (!verified.ok) return refuse('rejected', 401, verified.reason);
 
-    const text = jsonText(raw, request.headers.get('content-type'));
+    const text = jsonText(raw, header('content-type'));
     let body: unknown;
     try {
       body = JSON.parse(text);
@@ -78,10 +89,11 @@ export function createDeliveryHandler(options: DeliveryOptions): (request: Reque
       return refuse('invalid', 400, `body is not JSON (${(error as Error).message})`);
     }
     const headers: Record<string, string> = {};
-    request.headers.forEach((value, name) => {
-      if (!dropped.has(name)) headers[name] = value;
-    });
-    const deliveryId = (idHeader && request.headers.get(idHeader)) || sha256(raw);
+    for (const name in all) {
+      const value = headerValue(all[name]);
+      if (value !== undefined && !dropped.has(name)) headers[name] = value;
+    }
+    const deliveryId = (idHeader && header(idHeader)) || sha256(raw);
     if (deliveryId.length > MAX_DELIVERY_ID) {
       return refuse(
         'invalid',
@@ -90,13 +102,11 @@ export function createDeliveryHandler(options: DeliveryOptions): (request: Reque
       );
     }
 
-    let answer: Answer;
     try {
       const event = await options.events.match({ headers, body });
       if (!event) {
-        answer = { status: 202, body: { status: 'ignored' } };
         metrics.delivery(integration, 'ignored', seconds(started));
-        return answer;
+        return { status: 202, body: { status: 'ignored' } };
       }
       // `text` is the JSON as sent: stored without re-serialising, byte for byte.
       const stored = `{"headers":${JSON.stringify(headers)},"body":${text}}`;
@@ -122,8 +132,13 @@ export function createDeliveryHandler(options: DeliveryOptions): (request: Reque
   };
 }
 
+/** A header's one value: node:http keeps a few repeated headers (set-cookie) as a list; joined as Fetch does. */
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
 /** GitHub's `application/x-www-form-urlencoded` deliveries carry the JSON in `payload`. */
-function jsonText(raw: Buffer, contentType: string | null): string {
+function jsonText(raw: Buffer, contentType: string | undefined): string {
   const text = raw.toString('utf8');
   if (contentType?.toLowerCase().startsWith('application/x-www-form-urlencoded')) {
     return new URLSearchParams(text).get('payload') ?? '';

@@ -8,11 +8,21 @@
 export type BodyResult = { ok: true; bytes: Buffer } | { ok: false; reason: 'too_large' };
 
 /**
- * @example const body = await readCapped(c.req.raw, 5 * 1024 * 1024);
+ * `declared` is the request's Content-Length, when it has one.
+ * @example const body = await readCapped(c.req.raw, 5 * 1024 * 1024, headers['content-length']);
  */
-export async function readCapped(request: Request, limit: number): Promise<BodyResult> {
-  const declared = request.headers.get('content-length');
-  if (declared !== null && Number(declared) > limit) return { ok: false, reason: 'too_large' };
+export async function readCapped(
+  request: Request,
+  limit: number,
+  declared: string | undefined,
+): Promise<BodyResult> {
+  if (declared !== undefined) {
+    if (Number(declared) > limit) return { ok: false, reason: 'too_large' };
+    // Framed by Content-Length (node:http reads no more than declared): read whole, in one piece;
+    // with @hono/node-server this reads the message directly, without a web stream.
+    const bytes = Buffer.from(await request.arrayBuffer());
+    return bytes.length > limit ? { ok: false, reason: 'too_large' } : { ok: true, bytes };
+  }
   const stream = request.body;
   if (!stream) return { ok: true, bytes: Buffer.alloc(0) };
   const reader = stream.getReader();

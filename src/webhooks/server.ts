@@ -2,10 +2,13 @@
  * The HTTP side of `inlet serve` (docs/webhooks.md, "Routes"): the webhook path, /healthz,
  * /readyz and /metrics on Hono over node:http, and a graceful stop that finishes what is in flight.
  */
+import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createAdaptorServer } from '@hono/node-server';
+import { createAdaptorServer, type HttpBindings } from '@hono/node-server';
 import { Hono } from 'hono';
+import type { DeliveryRequest } from './delivery.js';
 import type { InletMetrics } from './metrics.js';
+import { readCapped } from './read-body.js';
 
 /** Readiness as /readyz reports it: ready once the catalog is open and the inbox is being applied. */
 export interface ServerState {
@@ -17,7 +20,7 @@ export interface WebhookAppOptions {
   /** `webhooks.path`. */
   path: string;
   /** The delivery handler (createDeliveryHandler). */
-  deliver: (request: Request) => Promise<{ status: number; body: Record<string, unknown> }>;
+  deliver: (request: DeliveryRequest) => Promise<{ status: number; body: Record<string, unknown> }>;
   metrics: InletMetrics;
   state: ServerState;
 }
@@ -41,7 +44,8 @@ export function createWebhookApp(options: WebhookAppOptions): Hono {
       c.header('Connection', 'close');
       return c.json({ status: 'stopping' }, 503);
     }
-    const answer = await options.deliver(c.req.raw);
+    const env = c.env as Partial<HttpBindings> | undefined;
+    const answer = await options.deliver(deliveryRequest(c.req.raw, env?.incoming));
     return c.json(answer.body, answer.status as 200);
   });
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
@@ -61,6 +65,19 @@ export function createWebhookApp(options: WebhookAppOptions): Hono {
   });
   app.onError((_error, c) => c.json({ status: 'error' }, 500));
   return app;
+}
+
+/**
+ * On node:http the headers are read from the parsed message (no Fetch Headers object is built for
+ * the request); elsewhere (app.request in a test) from the Request.
+ */
+function deliveryRequest(request: Request, incoming: IncomingMessage | undefined): DeliveryRequest {
+  const headers = incoming?.headers ?? Object.fromEntries(request.headers);
+  const declared = headers['content-length'];
+  return {
+    headers,
+    body: (limit) => readCapped(request, limit, typeof declared === 'string' ? declared : undefined),
+  };
 }
 
 /** A listening server: its URL, and `close` (stop accepting, finish in flight, then end the rest). */

@@ -60,7 +60,8 @@ export function registerServe(program: Command, io: CliIo, setExit: (code: numbe
         if (integration.loaded.manifest.webhooks?.verify.type === 'none') {
           logger.warn('webhooks.verify is none: unsigned deliveries are accepted');
         }
-        store = await openCatalog(flags.db ?? './inlet.db');
+        // Checkpoints off the event loop: a commit that fills the WAL does not hold the next 2xx.
+        store = await openCatalog(flags.db ?? './inlet.db', { backgroundCheckpoints: true });
         const running = await startServe({
           integration,
           store,
