@@ -22,7 +22,7 @@ function groupOf(pid: string, comm: string): string | undefined {
   return undefined;
 }
 
-/** CPU ms per group, of processes alive now (a process that exited is not counted). */
+/** CPU ms per group, of processes alive now (one that exited counts only as a reaped PostgreSQL backend). */
 export function cpuSnapshot(): CpuGroups {
   const groups: CpuGroups = {};
   let pids: string[];
@@ -39,8 +39,11 @@ export function cpuSnapshot(): CpuGroups {
       const group = groupOf(pid, comm);
       if (!group) continue;
       const fields = stat.slice(close + 2).split(' ');
-      // Fields 14 and 15 of stat (utime, stime), 0-based 11 and 12 after the comm.
-      groups[group] = (groups[group] ?? 0) + (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+      // Fields 14 and 15 of stat (utime, stime), 0-based 11 and 12 after the comm; for PostgreSQL also
+      // 16 and 17 (cutime, cstime): the postmaster reaps its backends, so a closed connection still counts.
+      let ticks = Number(fields[11]) + Number(fields[12]);
+      if (group === 'postgres') ticks += Number(fields[13]) + Number(fields[14]);
+      groups[group] = (groups[group] ?? 0) + ticks * TICK_MS;
     } catch {
       // The process ended between readdir and read.
     }
