@@ -131,28 +131,25 @@ interface Call {
 }
 type Counts = { upserted: number; unchanged: number };
 
-/** Pages merged into one write get the counts they would have got one after the other: the last copy of an entity is its write. */
+/** Pages merged into one write share no entity (drain), so each entity's outcome is its own page's count. */
 function countsOf(calls: Call[], outcome: Outcome): Counts[] {
-  const counts = calls.map(() => ({ upserted: 0, unchanged: 0 }));
-  const last = new Map<string, number>();
-  calls.forEach((call, n) => {
-    for (const e of call.entities) last.set(keyOf(e), n);
-  });
-  calls.forEach((call, n) => {
+  return calls.map((call) => {
+    const counts = { upserted: 0, unchanged: 0 };
     for (const e of call.entities) {
       const written = outcome.get(keyOf(e));
       if (written === undefined) continue;
-      if (written && last.get(keyOf(e)) === n) counts[n]!.upserted++;
-      else counts[n]!.unchanged++;
+      if (written) counts.upserted++;
+      else counts.unchanged++;
     }
+    return counts;
   });
-  return counts;
 }
 
 /**
  * `upsertBatch` for a pool: pages of one run that arrive while its last write is in flight go
  * together in the next transaction (group commit), up to `maxEntities`, so a run of many small pages
- * (3 pull requests each) costs a few hundred transactions, not one per page. A merged write that fails
+ * (3 pull requests each) costs a few hundred transactions, not one per page. A page repeating an
+ * entity of the pages merged before it starts the next write. A merged write that fails
  * is written again page by page, so each page gets its own outcome.
  */
 export function pgBatchUpserts(pool: pg.Pool, now: () => number, maxEntities = 1000) {
@@ -165,7 +162,7 @@ export function pgBatchUpserts(pool: pg.Pool, now: () => number, maxEntities = 1
         now,
         integration,
         runId,
-        dedupe(calls.flatMap((c) => c.entities)),
+        calls.flatMap((c) => c.entities),
       );
       const counts = countsOf(calls, outcome);
       for (const [n, call] of calls.entries()) call.resolve(counts[n]!);
@@ -179,8 +176,13 @@ export function pgBatchUpserts(pool: pg.Pool, now: () => number, maxEntities = 1
     for (let queue = queues.get(key); queue && queue.length > 0; queue = queues.get(key)) {
       let size = 0;
       let n = 0;
+      // A page repeating an entity of the merged ones waits for the next write: its counts need the first copy stored.
+      const merged = new Set<string>();
       while (n < queue.length && (n === 0 || size + queue[n]!.entities.length <= maxEntities)) {
-        size += queue[n]!.entities.length;
+        const keys = queue[n]!.entities.map(keyOf);
+        if (n > 0 && keys.some((k) => merged.has(k))) break;
+        for (const k of keys) merged.add(k);
+        size += keys.length;
         n++;
       }
       await settle(integration, runId, queue.splice(0, n));

@@ -1,5 +1,5 @@
 import type { CatalogStore, Entity, KindStatus, RunCounts } from '../catalog/index.js';
-import { readAheadBatches } from '../http/async/index.js';
+import { pageBatches } from '../http/async/index.js';
 import type { Client } from '../http/client.js';
 import { withLogContext } from '../http/log.js';
 import { failureOf, kindContext, type PageTally, storePages } from './kind-pages.js';
@@ -148,8 +148,9 @@ async function readAndReconcile(
     options.onProgress?.(summary);
     try {
       // Pages are read ahead while others are stored, so requests and writes overlap; the pages that
-      // piled up meanwhile go in one write (src/http/async/read-ahead.ts).
-      const batches = readAheadBatches(reader.pagesOf(kp.kind), options.chainConcurrency ?? 8);
+      // piled up meanwhile go in one write (src/http/async/read-ahead.ts). Not past a maxItems cap.
+      const size = options.chainConcurrency ?? 8;
+      const batches = pageBatches(reader.pagesOf(kp.kind), size, kp.maxItems === undefined);
       for await (const batch of batches) {
         const pages: PageOfKind[] = [];
         let taken = summary.records;

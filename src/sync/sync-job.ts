@@ -5,7 +5,7 @@
  * handed their parents page by page, so no job holds more than a few pages.
  */
 import type { CatalogStore } from '../catalog/index.js';
-import { mergeBounded, readAheadBatches } from '../http/async/index.js';
+import { mergeBounded, pageBatches } from '../http/async/index.js';
 import type { Client } from '../http/client.js';
 import type { Counts, Mapper } from './engine.js';
 import { kindContext, type PageTally, storePages } from './kind-pages.js';
@@ -90,10 +90,11 @@ export async function runJob(ctx: JobContext, spec: JobSpec): Promise<JobResult>
   const target = ctx;
   await kindContext.run(summary, async () => {
     // Pages are read ahead while others are stored, so requests and writes overlap; the pages that
-    // piled up meanwhile go in one write (src/http/async/read-ahead.ts).
-    const batches = readAheadBatches(
+    // piled up meanwhile go in one write (src/http/async/read-ahead.ts). Not past a maxItems cap.
+    const batches = pageBatches(
       mergeBounded(starts.map(tagged), { concurrency: ctx.concurrency }),
       ctx.concurrency,
+      kp.maxItems === undefined,
     );
     for await (const batch of batches) {
       const pages: { page: PageOfKind; key: string }[] = [];

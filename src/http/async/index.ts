@@ -6,5 +6,5 @@
 export { type BroadcastOptions, broadcast } from './broadcast.js';
 export { fanOut } from './fan-out.js';
 export { mergeBounded } from './merge-bounded.js';
-export { readAhead, readAheadBatches } from './read-ahead.js';
+export { pageBatches, readAhead, readAheadBatches } from './read-ahead.js';
 export { RunMemo } from './run-memo.js';

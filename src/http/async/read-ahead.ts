@@ -87,6 +87,21 @@ export function readAheadBatches<T>(source: AsyncIterable<T>, size: number): Asy
   return consume(source, size, size);
 }
 
+/**
+ * readAheadBatches, or with `readAhead` false one item a batch pulled only when asked for: a kind
+ * capped by `maxItems` sends no request past the page that reaches its cap.
+ */
+export function pageBatches<T>(
+  source: AsyncIterable<T>,
+  size: number,
+  readAhead: boolean,
+): AsyncIterable<T[]> {
+  if (readAhead) return readAheadBatches(source, size);
+  return (async function* () {
+    for await (const item of source) yield [item];
+  })();
+}
+
 async function* consume<T>(source: AsyncIterable<T>, size: number, max: number): AsyncGenerator<T[]> {
   const reading = startReading(source, size);
   try {
