@@ -72,6 +72,8 @@ interface OpenRun {
   /** Jobs of the run running now; an evicted run closes when the last one ends. */
   active: number;
   evicted: boolean;
+  /** Set by closeRun: an evicted run whose last job ends and the eviction itself may both close it. */
+  closed: boolean;
 }
 
 /**
@@ -95,6 +97,11 @@ export function startWorker(options: WorkerOptions): RunningWorker {
     if (!store) {
       store = openCatalog(url);
       stores.set(url, store);
+      // A catalog that could not be opened (PostgreSQL down) is tried again by the next job.
+      const failed = store;
+      failed.catch(() => {
+        if (stores.get(url) === failed) stores.delete(url);
+      });
     }
     return store;
   };
@@ -113,6 +120,8 @@ export function startWorker(options: WorkerOptions): RunningWorker {
     };
     const foreign = spec.foreignMapping && ({ ...spec.foreignMapping } as MappingFile);
     const plan = await compilePlan(spec.plan);
+    // The catalog first: parts taken are given back only by closeRun, which a run that failed to open never reaches.
+    const store = await storeFor(options.db ?? requirePostgres(spec.db));
     const { mapper, client } = await parts.take(spec, async () => ({
       mapper: await createMapper(loaded, foreign, (m) => options.logger?.warn(m)),
       client: connect(loaded, {
@@ -124,14 +133,13 @@ export function startWorker(options: WorkerOptions): RunningWorker {
         },
       }),
     }));
-    const store = await storeFor(options.db ?? requirePostgres(spec.db));
     const children = new Map<string, string[]>();
     for (const k of plan.kinds) {
       if (k.parent && spec.read.includes(k.kind))
         children.set(k.parent, [...(children.get(k.parent) ?? []), k.kind]);
     }
     const index = new Map(plan.kinds.map((k, i) => [k.kind, i]));
-    return { spec, plan, mapper, client, store, children, index, active: 0, evicted: false };
+    return { spec, plan, mapper, client, store, children, index, active: 0, evicted: false, closed: false };
   };
 
   const runFor = (run: string) => {
@@ -258,7 +266,9 @@ export function startWorker(options: WorkerOptions): RunningWorker {
   worker.on('error', (error) => options.logger?.error(`worker: ${error.message}`));
 
   async function closeRun(opened: OpenRun | undefined): Promise<void> {
-    if (opened) await parts.release(opened.spec);
+    if (!opened || opened.closed) return;
+    opened.closed = true;
+    await parts.release(opened.spec);
   }
 
   return {
