@@ -32,7 +32,14 @@ export async function drawSeq(c: pg.PoolClient): Promise<string> {
   return seq;
 }
 
-export type Tx = <T>(fn: (c: pg.PoolClient) => Promise<T>) => Promise<T>;
+/**
+ * One transaction on a pooled connection. `prelude` (statements with literals, sent with BEGIN in one
+ * round trip) gives `fn` the result of its last statement.
+ */
+export type Tx = <T>(
+  fn: (c: pg.PoolClient, opened?: pg.QueryResult) => Promise<T>,
+  prelude?: (c: pg.PoolClient) => string,
+) => Promise<T>;
 
 type RunsPart = Pick<
   CatalogStore,

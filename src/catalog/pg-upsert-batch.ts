@@ -7,7 +7,7 @@
  */
 import type pg from 'pg';
 import { TOMBSTONE_LOCK } from './pg-entity-writes.js';
-import { SEQ_LOCK } from './pg-runs.js';
+import { SEQ_LOCK, type Tx } from './pg-runs.js';
 import { contentHash, dedupe, isoNow } from './shared.js';
 import type { Entity } from './types.js';
 import { entityKey } from './write-order.js';
@@ -63,7 +63,7 @@ function batchColumns(entities: Entity[]) {
 }
 
 /**
- * The prelude, as one simple query (several statements, so literals, not parameters). Lock order as
+ * The prelude, sent with BEGIN as one simple query (several statements, so literals, not parameters). Lock order as
  * everywhere (pg-entity-writes.ts): TOMBSTONE shared (deletes of this integration wait for this batch),
  * then SEQ_LOCK shared before drawing the seq (startRun takes it exclusively). The run is read after
  * both locks, in its own statement, so it sees every delete committed before them.
@@ -71,7 +71,6 @@ function batchColumns(entities: Entity[]) {
 function prelude(c: pg.PoolClient, integration: string, runId: number): string {
   if (!Number.isSafeInteger(runId)) throw new Error(`no run ${runId}`);
   return [
-    'BEGIN',
     `SELECT pg_advisory_xact_lock_shared(${TOMBSTONE_LOCK}, hashtext(${c.escapeLiteral(integration)}))`,
     `SELECT pg_advisory_xact_lock_shared(${SEQ_LOCK})`,
     `SELECT COALESCE(start_seq, 0)::text AS start, nextval('catalog_seq')::text AS seq FROM sync_runs WHERE id = ${runId}`,
@@ -84,20 +83,19 @@ type Outcome = Map<string, boolean>;
 const keyOf = (e: { blueprint: string; identifier: string }) => entityKey(e.blueprint, e.identifier);
 
 /** Upsert a run's entities and mark them seen, in one transaction of three round trips. */
-async function writeBatch(
-  pool: pg.Pool,
+function writeBatch(
+  tx: Tx,
   now: () => number,
   integration: string,
   runId: number,
   entities: Entity[],
 ): Promise<Outcome> {
-  const c = await pool.connect();
-  try {
-    const results = (await c.query(prelude(c, integration, runId))) as unknown as pg.QueryResult[];
-    const run = results.at(-1)?.rows[0] as { start: string; seq: string } | undefined;
-    if (run === undefined) throw new Error(`no run ${runId}`);
-    const outcome: Outcome = new Map();
-    if (entities.length > 0) {
+  return tx(
+    async (c, opened) => {
+      const run = opened?.rows[0] as { start: string; seq: string } | undefined;
+      if (run === undefined) throw new Error(`no run ${runId}`);
+      const outcome: Outcome = new Map();
+      if (entities.length === 0) return outcome;
       // Named: each pooled connection parses and plans it once, not per page (about half its cost).
       const { rows } = await c.query<{ w: boolean; b: string; i: string }>({
         name: 'inlet_upsert_batch',
@@ -113,15 +111,10 @@ async function writeBatch(
         ],
       });
       for (const row of rows) outcome.set(entityKey(row.b, row.i), row.w);
-    }
-    await c.query('COMMIT');
-    return outcome;
-  } catch (e) {
-    await c.query('ROLLBACK').catch(() => {});
-    throw e;
-  } finally {
-    c.release();
-  }
+      return outcome;
+    },
+    (c) => prelude(c, integration, runId),
+  );
 }
 
 interface Call {
@@ -152,13 +145,13 @@ function countsOf(calls: Call[], outcome: Outcome): Counts[] {
  * entity of the pages merged before it starts the next write. A merged write that fails
  * is written again page by page, so each page gets its own outcome.
  */
-export function pgBatchUpserts(pool: pg.Pool, now: () => number, maxEntities = 1000) {
+export function pgBatchUpserts(tx: Tx, now: () => number, maxEntities = 1000) {
   const queues = new Map<string, Call[]>();
 
   const settle = async (integration: string, runId: number, calls: Call[]) => {
     try {
       const outcome = await writeBatch(
-        pool,
+        tx,
         now,
         integration,
         runId,

@@ -30,11 +30,12 @@ export async function openPostgresCatalog(
   // An idle connection the server drops must not crash the process; the next query reports it.
   pool.on('error', () => {});
 
-  const tx: Tx = async (fn) => {
+  const tx: Tx = async (fn, prelude) => {
     const client = await pool.connect();
     try {
-      await client.query('BEGIN');
-      const result = await fn(client);
+      // A multi-statement query answers with one result per statement.
+      const begun = await client.query(prelude ? `BEGIN; ${prelude(client)}` : 'BEGIN');
+      const result = await fn(client, prelude ? (begun as unknown as pg.QueryResult[]).at(-1) : undefined);
       await client.query('COMMIT');
       return result;
     } catch (e) {
@@ -54,7 +55,7 @@ export async function openPostgresCatalog(
 
   return {
     ...pgRuns(pool, tx, now),
-    upsertBatch: pgBatchUpserts(pool, now),
+    upsertBatch: pgBatchUpserts(tx, now),
     ...pgEntityWrites(tx, now),
     ...pgInbox(pool, now),
     exportEntities(filter: ExportFilter = {}) {
