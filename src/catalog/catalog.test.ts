@@ -401,4 +401,14 @@ describe.skipIf(pgUnavailable)('catalog on postgres: group commit', () => {
     // One write_seq per transaction: the first page alone, the 39 that queued behind it together.
     expect(Number(row?.n)).toBeLessThanOrEqual(2);
   });
+
+  it('takes an integration name with quotes and backslashes as data in its prelude', async () => {
+    const target = await factory.target();
+    const c = await openCatalog(target, { now });
+    open.push(c);
+    const name = "o'b\\x'); SELECT pg_sleep(5); --";
+    const r1 = await begin(c, name, ['repos']);
+    expect(await c.upsertBatch(name, r1, [entity('repo', 'a')])).toEqual({ upserted: 1, unchanged: 0 });
+    expect((await collect(c.exportEntities({ integration: name }))).map((e) => e.identifier)).toEqual(['a']);
+  });
 });
