@@ -1,9 +1,9 @@
 /**
  * `upsertBatch` on PostgreSQL: one transaction of three round trips (it was nine) for all the pages of
  * a run that arrive together (group commit). One simple query opens the transaction, takes the locks
- * and reads the run's start and this write's seq; one statement upserts, skips tombstoned entities and
- * marks the unchanged ones seen; then COMMIT. Round trips, not rows, bound a run of many small pages
- * (bench/workers, docs/performance.md).
+ * and reads the run's start and this write's seq; one INSERT … ON CONFLICT upserts, skips tombstoned
+ * entities and marks the unchanged ones seen; then COMMIT. Round trips, not rows, bound a run of many
+ * small pages (bench/workers, docs/performance.md).
  */
 import type pg from 'pg';
 import { TOMBSTONE_LOCK } from './pg-entity-writes.js';
@@ -15,37 +15,32 @@ import { entityKey } from './write-order.js';
 // A webhook's write newer than the run's start wins over the run's page (read before it, maybe stale).
 const NOT_NEWER_DELIVERY = `NOT (entities.write_seq > $11::bigint AND entities.written_by LIKE 'delivery:%')`;
 
+// Content columns change only with the content; the run's marks (seen) change for every row matched.
+const CHANGED = 'entities.content_hash <> EXCLUDED.content_hash';
+const ifChanged = (column: string) =>
+  `${column} = CASE WHEN ${CHANGED} THEN EXCLUDED.${column} ELSE entities.${column} END`;
+
 /**
  * $1 integration, $2 now, $3 run id, $4–$9 the columns, $10 this write's seq, $11 the run's start,
- * $12 written_by. `batch` drops entities a delivery deleted after the run started (their tombstone is
- * newer than the run's read); `seen` marks what matched but was not rewritten (unchanged) as seen by
- * this run. Both CTEs see one snapshot, so `seen` leaves out the rows `written` touched.
+ * $12 written_by. The tombstone filter drops entities a delivery deleted after the run started (their
+ * tombstone is newer than the run's read). One INSERT … ON CONFLICT both rewrites what changed and
+ * marks the unchanged rows seen by this run: the arbiter index finds each row, whatever the planner
+ * believes of the table's size (a separate UPDATE … FROM joined the whole integration per write while
+ * the statistics of a growing catalog lagged, so a first sync's writes slowed with every page).
+ * `w`: the row was written ($10 is this write's own seq), else only marked seen.
  */
 const UPSERT_BATCH = `
-WITH batch AS (
-  SELECT * FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[]) AS u(b, i, t, p, r, h)
-  WHERE NOT EXISTS (SELECT 1 FROM entity_versions v WHERE v.integration = $1 AND v.blueprint = u.b
-    AND v.identifier = u.i AND v.deleted AND v.write_seq > $11::bigint)
-), written AS (
-  INSERT INTO entities (integration, blueprint, identifier, title, properties, relations, created_at, updated_at,
-    content_hash, last_seen_run, seen_seq, written_by, written_at, write_seq)
-  SELECT $1, b, i, t, p, r, $2, $2, h, $3, $10::bigint, $12, $2, $10::bigint FROM batch
-  ON CONFLICT (integration, blueprint, identifier) DO UPDATE SET
-    title = EXCLUDED.title, properties = EXCLUDED.properties, relations = EXCLUDED.relations,
-    updated_at = EXCLUDED.updated_at, content_hash = EXCLUDED.content_hash, last_seen_run = EXCLUDED.last_seen_run,
-    seen_seq = EXCLUDED.seen_seq, written_by = EXCLUDED.written_by, written_at = EXCLUDED.written_at,
-    write_seq = EXCLUDED.write_seq
-  WHERE entities.content_hash <> EXCLUDED.content_hash AND ${NOT_NEWER_DELIVERY}
-  RETURNING blueprint, identifier
-), seen AS (
-  UPDATE entities SET last_seen_run = $3, seen_seq = $10::bigint FROM batch
-  WHERE entities.integration = $1 AND entities.blueprint = batch.b AND entities.identifier = batch.i
-    AND entities.seen_seq < $10::bigint AND ${NOT_NEWER_DELIVERY}
-    AND NOT EXISTS (SELECT 1 FROM written w WHERE w.blueprint = batch.b AND w.identifier = batch.i)
-  RETURNING entities.blueprint, entities.identifier
-)
-SELECT true AS w, blueprint AS b, identifier AS i FROM written
-UNION ALL SELECT false, blueprint, identifier FROM seen`;
+INSERT INTO entities (integration, blueprint, identifier, title, properties, relations, created_at, updated_at,
+  content_hash, last_seen_run, seen_seq, written_by, written_at, write_seq)
+SELECT $1, b, i, t, p, r, $2, $2, h, $3, $10::bigint, $12, $2, $10::bigint
+FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[]) AS u(b, i, t, p, r, h)
+WHERE NOT EXISTS (SELECT 1 FROM entity_versions v WHERE v.integration = $1 AND v.blueprint = u.b
+  AND v.identifier = u.i AND v.deleted AND v.write_seq > $11::bigint)
+ON CONFLICT (integration, blueprint, identifier) DO UPDATE SET
+  ${['title', 'properties', 'relations', 'updated_at', 'written_by', 'written_at', 'write_seq'].map(ifChanged).join(',\n  ')},
+  content_hash = EXCLUDED.content_hash, last_seen_run = EXCLUDED.last_seen_run, seen_seq = EXCLUDED.seen_seq
+WHERE ${NOT_NEWER_DELIVERY} AND (${CHANGED} OR entities.seen_seq < $10::bigint)
+RETURNING write_seq = $10::bigint AS w, blueprint AS b, identifier AS i`;
 
 /** The batch as the column arrays UPSERT_BATCH unnests. */
 function batchColumns(entities: Entity[]) {
