@@ -16,6 +16,7 @@ import type {
   BudgetWaitCause,
 } from '../http/budget-store.js';
 import { ACQUIRE, BLOCK, SETTLE } from './redis-budget-scripts.js';
+import { type BudgetKeys as Keys, settleBatches } from './redis-budget-settles.js';
 
 export interface RedisBudgetStoreOptions {
   /** Prefix of every key the store writes. @default 'inlet:budget:' */
@@ -35,13 +36,24 @@ export interface RedisBudgetStoreOptions {
    * @default ignore
    */
   onError?: (error: NetworkError) => void;
+  /**
+   * Reservations one acquire may take from Redis at once while the server's window is known and ample
+   * (never more than its remaining / 32): the next requests of this process then go without a round
+   * trip. A rejection another process learned holds here from the next settle's reply on. 1: every
+   * request asks Redis.
+   * @default 1
+   */
+  lease?: number;
+  /** How long reservations leased but not yet used stay this process's, ms; then they are given back. @default 1000 */
+  leaseTtl?: number;
 }
 
 /** The store and the connection it may own. */
 export interface RedisBudgetStore extends BudgetStore {
-  acquire(key: BudgetKey, rules: BudgetRules, now: number): Promise<BudgetDecision>;
+  /** A leased reservation is granted at once (no promise); anything else asks Redis. */
+  acquire(key: BudgetKey, rules: BudgetRules, now: number): BudgetDecision | Promise<BudgetDecision>;
   settle(key: BudgetKey, report: BudgetReport, rules: BudgetRules, now: number): Promise<void>;
-  /** Closes the connection the store opened from a URL; a Redis instance passed in stays open. */
+  /** Gives back leased reservations, then closes the connection the store opened from a URL (a Redis instance passed in stays open). */
   close(): Promise<void>;
 }
 
@@ -56,6 +68,20 @@ const script = (lua: string): Script => ({ lua, sha: createHash('sha1').update(l
 const SCRIPTS = { acquire: script(ACQUIRE), settle: script(SETTLE), block: script(BLOCK) };
 
 const CAUSES = new Set<string>(['quota', 'blocked', 'declared', 'spread']);
+const GO: BudgetDecision = { go: true };
+const NO_DECLARED = ['', ''];
+// A lease takes at most 1/32 of the window's remaining: other processes are not starved of it, and
+// little is held unused when the window ends.
+const LEASE_SHARE = 32;
+
+/** Reservations leased from Redis that this process has not used yet. */
+interface Pool {
+  keys: Keys;
+  ids: string[];
+  /** Unused past this (the store's clock), they are given back. */
+  until: number;
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
 
 function positive(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -82,6 +108,11 @@ export function redisBudgetStore(
   const reservationTtl = positive('reservationTtl', options.reservationTtl, 120_000);
   const idleTtl = positive('idleTtl', options.idleTtl, 3_600_000);
   const onError = options.onError;
+  const lease = options.lease ?? 1;
+  if (!Number.isInteger(lease) || lease < 1) {
+    throw new ConfigError(`redis budget store: lease must be a whole number >= 1, got ${options.lease}`);
+  }
+  const leaseTtl = positive('leaseTtl', options.leaseTtl, 1000);
   const owned = typeof redis === 'string';
   // Auto-pipelining: the acquires and settles of one tick leave in one write (fewer syscalls and wake-ups).
   const client = owned
@@ -92,13 +123,29 @@ export function redisBudgetStore(
   if (owned) client.on('error', () => undefined);
   // This process's reservations per budget, oldest first: settle gives back one of them.
   const held = new Map<string, string[]>();
+  // Leased reservations not yet used, per budget; given back when they expire (by the store's clock when
+  // next asked, or by a timer of leaseTtl real ms for a budget no longer used).
+  const pools = new Map<string, Pool>();
+  // One lease asked of Redis at a time per budget: other acquires wait for it and take from the pool.
+  const refills = new Map<string, Promise<unknown>>();
   const instance = randomBytes(8).toString('hex');
   let sequence = 0;
+  const keyCache = new Map<string, Keys>();
+  // The latest time the store was given: leased reservations given back by a timer are settled at it.
+  let lastNow = 0;
 
-  const keysOf = (origin: string, credential?: string) => {
-    const base = `${prefix}{${digest(origin)}}`;
-    const state = `${base}:${digest(credential ?? '')}`;
-    return { block: `${base}:block`, state, flight: `${state}:flight` };
+  const keysOf = (origin: string, credential = ''): Keys => {
+    const id = `${origin} ${credential}`;
+    let keys = keyCache.get(id);
+    if (!keys) {
+      const base = `${prefix}{${digest(origin)}}`;
+      const state = `${base}:${digest(credential)}`;
+      keys = { block: `${base}:block`, state, flight: `${state}:flight` };
+      // A few budgets per process; the bound only guards against a stream of one-off origins.
+      if (keyCache.size >= 1000) keyCache.clear();
+      keyCache.set(id, keys);
+    }
+    return keys;
   };
 
   const run = async (name: keyof typeof SCRIPTS, keys: string[], args: string[]): Promise<unknown> => {
@@ -119,64 +166,121 @@ export function redisBudgetStore(
   };
 
   const declared = (rules: BudgetRules) =>
-    rules.declared ? [String(rules.declared.requests), String(rules.declared.per)] : ['', ''];
-  const optional = (n: number | undefined) => (n === undefined ? '' : String(n));
+    rules.declared ? [String(rules.declared.requests), String(rules.declared.per)] : NO_DECLARED;
+
+  const hold = (keys: Keys, id: string) => {
+    const mine = held.get(keys.state) ?? [];
+    mine.push(id);
+    held.set(keys.state, mine);
+  };
+
+  const settles = settleBatches(
+    (name, keys, args) => run(name, keys, args),
+    idleTtl,
+    onError,
+    (keys) => {
+      // Some process learned of a rejection: what this one leased for the origin is not spent.
+      for (const [state, pool] of pools) if (pool.keys.block === keys.block) giveBack(state, pool);
+    },
+  );
+
+  function giveBack(state: string, pool: Pool) {
+    pools.delete(state);
+    clearTimeout(pool.timer);
+    for (const id of pool.ids) void settles.add(pool.keys, id, {}, NO_DECLARED, lastNow);
+    pool.ids = [];
+  }
+
+  const ask = async (keys: Keys, rules: BudgetRules, now: number): Promise<BudgetDecision> => {
+    sequence += 1;
+    const id = `${instance}:${sequence}`;
+    const args = [String(now), id, String(reservationTtl), String(idleTtl), ...declared(rules)];
+    args.push(rules.strict ? '1' : '0', rules.spread ? '1' : '0', String(lease), String(LEASE_SHARE));
+    const reply = (await run('acquire', [keys.block, keys.state, keys.flight], args)) as unknown[];
+    if (reply[0] === 1) {
+      hold(keys, id);
+      const n = Number(reply[1] ?? 1);
+      if (n > 1) {
+        const ids = Array.from({ length: n - 1 }, (_, j) => `${id}+${j + 1}`);
+        const pool: Pool = { keys, ids, until: now + leaseTtl, timer: undefined };
+        const old = pools.get(keys.state);
+        if (old) giveBack(keys.state, old);
+        pool.timer = setTimeout(() => pools.get(keys.state) === pool && giveBack(keys.state, pool), leaseTtl);
+        pool.timer.unref?.();
+        pools.set(keys.state, pool);
+      }
+      return GO;
+    }
+    const cause = String(reply[2]);
+    if (!CAUSES.has(cause)) throw new NetworkError(`rate budget store: unexpected Redis reply ${cause}`);
+    const reason = String(reply[3] ?? '');
+    return {
+      go: false,
+      until: Number(reply[1]),
+      cause: cause as BudgetWaitCause,
+      ...(reason && { reason }),
+    };
+  };
+
+  /** A reservation from the pool, if one is left and fresh. */
+  const fromPool = (keys: Keys, now: number): boolean => {
+    const pool = pools.get(keys.state);
+    if (!pool) return false;
+    if (now >= pool.until) {
+      giveBack(keys.state, pool);
+      return false;
+    }
+    const id = pool.ids.pop();
+    if (pool.ids.length === 0) {
+      pools.delete(keys.state);
+      clearTimeout(pool.timer);
+    }
+    if (id === undefined) return false;
+    hold(keys, id);
+    return true;
+  };
+
+  const acquire = (
+    key: BudgetKey,
+    rules: BudgetRules,
+    now: number,
+  ): BudgetDecision | Promise<BudgetDecision> => {
+    lastNow = Math.max(lastNow, now);
+    const keys = keysOf(key.origin, key.credential);
+    if (fromPool(keys, now)) return GO;
+    const pending = lease > 1 ? refills.get(keys.state) : undefined;
+    // Another acquire is leasing for this budget: its extra reservations may serve this one too.
+    if (pending) return pending.then(() => (fromPool(keys, now) ? GO : acquire(key, rules, now)));
+    const asked = ask(keys, rules, now);
+    if (lease === 1) return asked;
+    const done = asked.catch(() => undefined);
+    refills.set(keys.state, done);
+    void done.then(() => refills.get(keys.state) === done && refills.delete(keys.state));
+    return asked;
+  };
 
   return {
-    async acquire(key, rules, now) {
-      const keys = keysOf(key.origin, key.credential);
-      sequence += 1;
-      const id = `${instance}:${sequence}`;
-      const args = [String(now), id, String(reservationTtl), String(idleTtl), ...declared(rules)];
-      args.push(rules.strict ? '1' : '0', rules.spread ? '1' : '0');
-      const reply = (await run('acquire', [keys.block, keys.state, keys.flight], args)) as unknown[];
-      if (reply[0] === 1) {
-        const mine = held.get(keys.state) ?? [];
-        mine.push(id);
-        held.set(keys.state, mine);
-        return { go: true };
-      }
-      const cause = String(reply[2]);
-      if (!CAUSES.has(cause)) throw new NetworkError(`rate budget store: unexpected Redis reply ${cause}`);
-      const reason = String(reply[3] ?? '');
-      return {
-        go: false,
-        until: Number(reply[1]),
-        cause: cause as BudgetWaitCause,
-        ...(reason && { reason }),
-      };
-    },
+    acquire,
 
     async settle(key, report, rules, now) {
+      lastNow = Math.max(lastNow, now);
       const keys = keysOf(key.origin, key.credential);
       const mine = held.get(keys.state);
       const id = mine?.shift() ?? '';
       if (mine?.length === 0) held.delete(keys.state);
-      let block = report.block;
-      try {
-        if (block && block.origin !== key.origin) {
-          const other = keysOf(block.origin).block;
-          await run('block', [other], [String(now), String(block.until), block.reason, String(idleTtl)]);
-          block = undefined;
-        }
-        const args = [
-          String(now),
-          id,
-          '',
-          String(idleTtl),
-          optional(report.remaining),
-          optional(report.resetAt),
-        ];
-        args.push(optional(block?.until), block?.reason ?? '', ...declared(rules));
-        await run('settle', [keys.block, keys.state, keys.flight], args);
-      } catch (error) {
-        // The response already arrived: failing it over bookkeeping would make the retry policy send it
-        // again. The reservation lapses after reservationTtl; the next acquire meets the outage.
-        onError?.(error as NetworkError);
+      if (report.block) {
+        // Our own rejection: nothing leased for that origin is spent from now on.
+        for (const [state, pool] of pools)
+          if (pool.keys.block === keysOf(report.block.origin).block) giveBack(state, pool);
       }
+      const other =
+        report.block && report.block.origin !== key.origin ? keysOf(report.block.origin).block : undefined;
+      await settles.add(keys, id, report, declared(rules), now, other);
     },
 
     async close() {
+      for (const [state, pool] of pools) giveBack(state, pool);
+      await settles.flush();
       if (owned) await client.quit().catch(() => client.disconnect());
     },
   };

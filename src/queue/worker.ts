@@ -76,6 +76,9 @@ interface OpenRun {
   closed: boolean;
 }
 
+/** Reservations a worker leases per round trip to Redis (redisBudgetStore's `lease`). */
+const WORKER_LEASE = 16;
+
 /**
  * Start a worker.
  * @example const worker = startWorker({ queue: 'redis://127.0.0.1:6379', concurrency: 4 }); … await worker.close();
@@ -83,7 +86,9 @@ interface OpenRun {
 export function startWorker(options: WorkerOptions): RunningWorker {
   if (options.db !== undefined) requirePostgres(options.db);
   const redis = redisConnection(options.queue);
-  const ownBudget = options.budgetStore === undefined ? redisBudgetStore(options.queue) : undefined;
+  // Leases: a worker answering hundreds of requests a second asks Redis once per few of them.
+  const ownBudget =
+    options.budgetStore === undefined ? redisBudgetStore(options.queue, { lease: WORKER_LEASE }) : undefined;
   const budgetStore = options.budgetStore ?? ownBudget!;
   const queue = new Queue<QueueJobData>(QUEUE_NAME, { connection: bullConnection(options.queue) });
   const stores = new Map<string, Promise<CatalogStore>>();
