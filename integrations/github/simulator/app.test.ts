@@ -186,4 +186,32 @@ describe('GitHub simulator', () => {
     );
     expect((res.body as Array<{ url: string }>)[0]?.url.startsWith(`${ORIGIN}/api/v3/repos/`)).toBe(true);
   });
+  it('frozen serves each list as the live one does, per credential, and keeps serving it', async () => {
+    const live = setup();
+    const frozen = setup(undefined, { frozen: true });
+    const org = live.data.orgs[0]!.login;
+    const repo = live.data.repos[0]!.fullName;
+    const paths = [
+      `/orgs/${org}/repos?per_page=5&page=2`,
+      `/repos/${repo}/pulls?state=all`,
+      `/orgs/${org}/repos`,
+    ];
+    for (const path of paths)
+      for (const token of [TOKEN, null]) {
+        const want = await live.get(path, token);
+        for (const round of [1, 2]) {
+          const got = await frozen.get(path, token);
+          expect(got.body, `${path} ${token} ${round}`).toEqual(want.body);
+          expect(got.headers.get('link')).toBe(want.headers.get('link'));
+          expect(got.headers.get('content-type')).toBe(want.headers.get('content-type'));
+          expect(got.headers.get('x-ratelimit-remaining')).not.toBeNull();
+        }
+      }
+    // Frozen means frozen: an edit is not seen by a list already served (the live one sees it).
+    frozen.data.repos.find((r) => r.org === org)!.description = 'edited';
+    live.data.repos.find((r) => r.org === org)!.description = 'edited';
+    const seen = (b: unknown) => (b as { description: string }[]).some((r) => r.description === 'edited');
+    expect(seen((await live.get(`/orgs/${org}/repos`)).body)).toBe(true);
+    expect(seen((await frozen.get(`/orgs/${org}/repos`)).body)).toBe(false);
+  });
 });

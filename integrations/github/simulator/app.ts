@@ -32,6 +32,8 @@ export interface GithubAppOptions {
   rateLimitStatus?: 403 | 429;
   /** Called for every request rejected by the primary limit. */
   onRateLimited?: (path: string) => void;
+  /** List pages are serialized once per URL and credential (the dataset does not change). @default false */
+  frozen?: boolean;
   /** Organization webhooks (GET/POST /orgs/{org}/hooks); absent: those routes answer 404. */
   hooks?: HookState;
 }
@@ -52,6 +54,18 @@ function apiRoutes(api: Hono<Env>, options: GithubAppOptions): void {
   const limits = primaryLimit(clock, options.rateWindow);
   const maxPerPage = options.maxPerPage ?? 100;
   let requestId = 0;
+  const served = options.frozen ? new Map<string, string>() : undefined;
+  /** A list page's JSON; with `frozen`, built once per URL and credential (its headers are set anew). */
+  const listJson = (c: Context<Env>, build: () => unknown[]) => {
+    if (!served) return c.json(build());
+    const key = `${c.get('authenticated')} ${c.get('api')} ${c.req.url}`;
+    let text = served.get(key);
+    if (text === undefined) {
+      text = JSON.stringify(build());
+      served.set(key, text);
+    }
+    return c.body(text, 200, { 'content-type': 'application/json' });
+  };
 
   api.use('*', async (c, next) => {
     requestId += 1;
@@ -201,7 +215,7 @@ function apiRoutes(api: Hono<Env>, options: GithubAppOptions): void {
             : (r) => r.createdAt;
     repos.sort((a, b) => (direction === 'asc' ? 1 : -1) * field(a).localeCompare(field(b)));
     const items = page(c, repos, `/organizations/${org.id}/repos`);
-    return c.json(items.map((r) => repoJson(c.get('api'), r, org.id, openIssues(r))));
+    return listJson(c, () => items.map((r) => repoJson(c.get('api'), r, org.id, openIssues(r))));
   };
   api.get('/orgs/:org/repos', (c) => listRepos(c, findOrg(c.req.param('org'))));
   api.get('/organizations/:id/repos', (c) => listRepos(c, index.orgById(c.req.param('id'))));
@@ -240,9 +254,11 @@ function apiRoutes(api: Hono<Env>, options: GithubAppOptions): void {
         (sort === 'updated' ? a.updatedAt.localeCompare(b.updatedAt) : a.number - b.number),
     );
     const id = orgId(repo.org);
-    const baseJson = repoJson(c.get('api'), repo, id, openIssues(repo));
     const items = page(c, pulls, `/repositories/${repo.id}/pulls`);
-    return c.json(items.map((p) => pullJson(c.get('api'), p, repo, baseJson, id)));
+    return listJson(c, () => {
+      const baseJson = repoJson(c.get('api'), repo, id, openIssues(repo));
+      return items.map((p) => pullJson(c.get('api'), p, repo, baseJson, id));
+    });
   };
   api.get('/repos/:owner/:repo/pulls', (c) =>
     listPulls(c, findRepo(c, c.req.param('owner'), c.req.param('repo'))),

@@ -39,6 +39,13 @@ export interface GithubSimulatorOptions extends SimulatorOptions {
   rateLimitStatus?: 403 | 429;
   /** What the token may do with org hooks: `member` or `no-scope` refuse them (404). @default 'admin' */
   hookAccess?: HookAccess;
+  /**
+   * The dataset will not change while the simulator serves: each list page's JSON is built once and
+   * served again as text, so a benchmark measures the client, not the simulator (bench/workers). Edits
+   * to `data` are then not seen by lists already served.
+   * @default false
+   */
+  frozen?: boolean;
 }
 
 /**
@@ -61,6 +68,7 @@ export async function startSimulator(options: GithubSimulatorOptions = {}): Prom
     maxPerPage: size.maxPerPage,
     requests,
     latencyMs: options.latencyMs,
+    frozen: options.frozen,
     rateWindow: options.rateWindow,
     rateLimitStatus: options.rateLimitStatus,
     onRateLimited: (path) => rateLimited.push(path),
