@@ -178,11 +178,14 @@ export function redisBudgetStore(
     (name, keys, args) => run(name, keys, args),
     idleTtl,
     onError,
-    (keys) => {
-      // Some process learned of a rejection: what this one leased for the origin is not spent.
-      for (const [state, pool] of pools) if (pool.keys.block === keys.block) giveBack(state, pool);
-    },
+    // Some process learned of a rejection: what this one leased for the origin is not spent.
+    (keys) => endLeases(keys.block),
   );
+
+  /** Gives back every lease of the origin whose block key is `block`. */
+  function endLeases(block: string) {
+    for (const [state, pool] of pools) if (pool.keys.block === block) giveBack(state, pool);
+  }
 
   function giveBack(state: string, pool: Pool) {
     pools.delete(state);
@@ -268,13 +271,10 @@ export function redisBudgetStore(
       const mine = held.get(keys.state);
       const id = mine?.shift() ?? '';
       if (mine?.length === 0) held.delete(keys.state);
-      if (report.block) {
-        // Our own rejection: nothing leased for that origin is spent from now on.
-        for (const [state, pool] of pools)
-          if (pool.keys.block === keysOf(report.block.origin).block) giveBack(state, pool);
-      }
-      const other =
-        report.block && report.block.origin !== key.origin ? keysOf(report.block.origin).block : undefined;
+      const blocked = report.block && keysOf(report.block.origin).block;
+      // Our own rejection: nothing leased for that origin is spent from now on.
+      if (blocked) endLeases(blocked);
+      const other = blocked && blocked !== keys.block ? blocked : undefined;
       await settles.add(keys, id, report, declared(rules), now, other);
     },
 
