@@ -33,6 +33,14 @@ describe('compileJq', () => {
     expect(await configError(compileJq('$org', 'f'))).toMatch(/^f: jq: \$org is not defined/);
   });
 
+  it('remembers a compiled program with its variables only, and reports an error on every call', async () => {
+    await expect(compileJq('$org | .x', 'f', ['org'])).resolves.toBeDefined();
+    // The same text without `org` bound is another program: still an error.
+    expect(await configError(compileJq('$org | .x', 'g'))).toMatch(/^g: jq: \$org is not defined/);
+    expect(await configError(compileJq('.a |', 'first'))).toMatch(/^first: jq: syntax error/);
+    expect(await configError(compileJq('.a |', 'second'))).toMatch(/^second: jq: syntax error/);
+  });
+
   it('accepts runtime errors on null and programs that never end, without running them', async () => {
     await expect(compileJq('error("boom")', 'f')).resolves.toBeDefined();
     await expect(compileJq('repeat(1)', 'f')).resolves.toBeDefined();

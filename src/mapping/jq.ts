@@ -105,6 +105,9 @@ export async function checkJq(
   names: readonly string[],
   file?: string,
 ): Promise<void> {
+  // A process that opens the same integration per run (a scheduler, `syncQueued`) compiles each program once.
+  const key = `${names.join(',')}\u0000${program}`;
+  if (checked.has(key)) return;
   const jq = await jqHandle();
   // `if false` compiles the branch (undefined names are compile errors) but never evaluates it.
   const probe = wrapProgram(`if false then (${program}\n) else null end`, names);
@@ -123,7 +126,13 @@ export async function checkJq(
     const message = `jq: ${result.message} in ${JSON.stringify(program)}`;
     throw ConfigError.of([{ file, path: field, code: 'jq', message }]);
   }
+  if (checked.size >= CHECKED_MAX) checked.clear();
+  checked.add(key);
 }
+
+/** Programs (with their variable names) that compiled; only successes, so an error is reported every time. */
+const checked = new Set<string>();
+const CHECKED_MAX = 4096;
 
 /**
  * Checks a jq program up front and returns a handle that runs it.

@@ -7,7 +7,7 @@
  */
 import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { openCatalog } from '../catalog/index.js';
+import { type CatalogStore, openCatalog } from '../catalog/index.js';
 import { incrementalStateKey, type KindSummary, type SyncSummary } from '../sync/engine.js';
 import { type LeaseSettings, startLeasedRun } from '../sync/lease.js';
 import { checkKinds, type Integration, openIntegration, storedCursors } from '../sync/open-integration.js';
@@ -62,18 +62,36 @@ export async function syncQueued(
   options: SyncIntegrationOptions & Omit<QueuedRunOptions, 'db'>,
 ): Promise<SyncSummary> {
   const db = requirePostgres(typeof options.db === 'string' ? options.db : undefined);
-  const integration = await openIntegration(path, options);
+  // The catalog connects while the manifest and mapping compile: both are on the run's critical path.
+  const opening = openCatalog(db);
+  // Handled here so a catalog that fails first is no unhandled rejection; runQueued reports it.
+  opening.catch(() => {});
+  let integration: Integration;
   try {
-    return await runQueued(integration, { ...options, db });
+    integration = await openIntegration(path, options);
+  } catch (error) {
+    // Not awaited: the manifest's error is shown at once, even while an unreachable host times out.
+    void opening.then((s) => s.close()).catch(() => {});
+    throw error;
+  }
+  try {
+    return await runQueued(integration, { ...options, db }, opening);
   } finally {
     await integration.close();
   }
 }
 
-/** One run of an opened integration through the queue; same summary and outcomes as `integration.sync`. */
-export async function runQueued(integration: Integration, options: QueuedRunOptions): Promise<SyncSummary> {
+/**
+ * One run of an opened integration through the queue; same summary and outcomes as `integration.sync`.
+ * `opening`: the catalog of `options.db`, already being opened (closed by this run); by default opened here.
+ */
+export async function runQueued(
+  integration: Integration,
+  options: QueuedRunOptions,
+  opening?: Promise<CatalogStore>,
+): Promise<SyncSummary> {
   const db = requirePostgres(options.db);
-  const store = await openCatalog(db);
+  const store = await (opening ?? openCatalog(db));
   const redis = redisConnection(options.queue);
   try {
     const cursors = options.full ? {} : await storedCursors(store, integration.loaded);
@@ -101,6 +119,8 @@ export async function runQueued(integration: Integration, options: QueuedRunOpti
       db,
       manifest: integration.loaded.manifest,
       settings: integration.loaded.settings,
+      // Workers map with the coordinator's `--mapping` file, not the integration's own mapping.
+      ...(integration.foreignMapping && { foreignMapping: integration.foreignMapping }),
       plan: data,
       selected: selection.selected.map((k) => k.kind),
       read,

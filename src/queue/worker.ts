@@ -19,6 +19,7 @@ import { countHttpEvent, failureOf } from '../sync/kind-pages.js';
 import { createMapper } from '../sync/mapper.js';
 import type { SyncPlan } from '../sync/plan.js';
 import { type JobResult, runJob } from '../sync/sync-job.js';
+import { parentProjection } from './parent-fields.js';
 import { redisBudgetStore } from './redis-budget-store.js';
 import { countItems } from './run-items.js';
 import { partsCache } from './run-parts.js';
@@ -68,6 +69,8 @@ interface OpenRun {
   store: CatalogStore;
   /** Child kinds by kind, and the kind indices for job ids. */
   children: Map<string, string[]>;
+  /** Per child kind, what of a parent record its jobs carry (parent-fields.ts); absent: all of it. */
+  trims: Map<string, (record: Record<string, unknown>) => Record<string, unknown>>;
   index: Map<string, number>;
   /** Jobs of the run running now; an evicted run closes when the last one ends. */
   active: number;
@@ -143,8 +146,26 @@ export function startWorker(options: WorkerOptions): RunningWorker {
       if (k.parent && spec.read.includes(k.kind))
         children.set(k.parent, [...(children.get(k.parent) ?? []), k.kind]);
     }
+    const trims = new Map<string, (record: Record<string, unknown>) => Record<string, unknown>>();
+    for (const kind of [...children.values()].flat()) {
+      const resource = spec.manifest.resources[kind];
+      const trim = resource && parentProjection(resource, mapper.readsParent(kind));
+      if (trim) trims.set(kind, trim);
+    }
     const index = new Map(plan.kinds.map((k, i) => [k.kind, i]));
-    return { spec, plan, mapper, client, store, children, index, active: 0, evicted: false, closed: false };
+    return {
+      spec,
+      plan,
+      mapper,
+      client,
+      store,
+      children,
+      trims,
+      index,
+      active: 0,
+      evicted: false,
+      closed: false,
+    };
   };
 
   const runFor = (run: string) => {
@@ -219,7 +240,9 @@ export function startWorker(options: WorkerOptions): RunningWorker {
           onParents: async (child, records, key) => {
             for (let b = 0; b * spec.batchSize < records.length; b++) {
               const jobId = childJobId(data.run, opened.index.get(child)!, job.id ?? '', `${key}-${b}`);
-              const parents = records.slice(b * spec.batchSize, (b + 1) * spec.batchSize);
+              const batch = records.slice(b * spec.batchSize, (b + 1) * spec.batchSize);
+              const trim = opened.trims.get(child);
+              const parents = trim ? batch.map(trim) : batch;
               // The id joins the run's set before the job exists, so the coordinator cannot see the run done early.
               await redis.sadd(jobsKey(data.run), jobId);
               await queue.add(child, { run: data.run, kind: child, parents }, { jobId, ...jobOptions(spec) });

@@ -25,6 +25,8 @@ export interface Mapper {
   blueprintsOf(kind: string): { literals: string[]; dynamic: boolean };
   /** Whether any mapping entry reads this kind (an unmapped kind is not read unless it is a parent). */
   maps(kind: string): boolean;
+  /** Whether a kind's mapping may read `$parent` (else a child's record needs only what its requests use). */
+  readsParent(kind: string): boolean;
   deleteStaleEntities: boolean;
   deletionThreshold: number;
   /** Ends the mapper's jq thread. */

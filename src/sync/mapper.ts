@@ -43,6 +43,7 @@ export async function createMapper(
     close: () => runner.close(),
     blueprintsOf: (kind) => blueprintsOf(mapping, kind),
     maps: (kind) => mapping.entries.some((e) => e.kind === kind),
+    readsParent: (kind) => mapping.entries.some((e) => e.kind === kind && mentionsParent(e.programs)),
     deleteStaleEntities: mapping.deleteStaleEntities,
     deletionThreshold: mapping.deletionThreshold,
   };
@@ -59,6 +60,19 @@ function blueprintsOf(mapping: CompiledMapping, kind: string): { literals: strin
     else literals.push(literal);
   }
   return { literals, dynamic };
+}
+
+/** Textual and so conservative: `$parent` inside a string literal also counts. */
+function mentionsParent(programs: CompiledMapping['entries'][number]['programs']): boolean {
+  const texts = [
+    programs.selector,
+    programs.itemsToParse,
+    programs.identifier,
+    programs.title,
+    programs.blueprint,
+  ];
+  for (const [, program] of [...programs.properties, ...programs.relations]) texts.push(program);
+  return texts.some((t) => t !== null && /\$parent\b/.test(t));
 }
 
 function stringLiteral(program: string): string | undefined {

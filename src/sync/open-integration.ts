@@ -49,6 +49,8 @@ export interface Integration {
   readonly name: string;
   readonly loaded: LoadedManifest;
   readonly mapper: Mapper;
+  /** The `mapping` file given to openIntegration, parsed, used instead of the manifest's mapping. */
+  readonly foreignMapping?: { file: string; value: unknown };
   /** The plan as plain data, with stored incremental cursors by kind when given. */
   planData(cursors?: Record<string, Record<string, unknown> | undefined>): PlanData;
   /** The engine's plan from plan data (selectors compiled once per integration). */
@@ -88,6 +90,7 @@ export async function openIntegration(path: string, options: OpenOptions = {}): 
     name: loaded.manifest.name,
     loaded,
     mapper,
+    ...(foreign && { foreignMapping: { file: foreign.file, value: foreign.value } }),
     planData: (cursors) => planData(loaded, cursors),
     compile: (data) => compilePlan(data, selectors),
     connect: (connectOptions) => connect(loaded, connectOptions),
