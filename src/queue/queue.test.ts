@@ -16,6 +16,7 @@ import { generateData } from '../../integrations/github/simulator/data.js';
 import { SIMULATOR_TOKEN, startSimulator } from '../../integrations/github/simulator/start.js';
 import { runCli } from '../cli/program.js';
 import { systemClock } from '../http/clock.js';
+import { createLogger, type Logger } from '../http/log.js';
 import { syncIntegration } from '../sync/sync-integration.js';
 import { postgresUnavailable, startPostgres, type TestPostgres } from '../testing/postgres.js';
 import { redisUnavailable, startRedis, type TestRedis } from '../testing/redis.js';
@@ -85,13 +86,14 @@ describe.skipIf(
       databases.push(pg);
       return pg.url;
     };
-    const inProcessWorkers = (n: number): RunningWorker[] =>
+    const inProcessWorkers = (n: number, logger?: Logger): RunningWorker[] =>
       Array.from({ length: n }, () =>
         startWorker({
           queue: redis.url,
           concurrency: 2,
           lockDuration: 5000,
           budgetStore: redisBudgetStore(redis.url, { prefix: redis.prefix }),
+          logger,
         }),
       );
 
@@ -210,7 +212,13 @@ describe.skipIf(
       broken = data.repos[3]!.fullName;
       const gone = data.repos.splice(7, 1)[0]!;
       data.pulls = data.pulls.filter((p) => p.repo !== gone.fullName);
-      const workers = inProcessWorkers(2);
+      const lines: string[] = [];
+      const logger = createLogger({
+        level: 'warn',
+        format: 'json',
+        destination: { write: (l) => lines.push(l) },
+      });
+      const workers = inProcessWorkers(2, logger);
       try {
         const summary = await syncQueued(GITHUB, {
           set: settings,
@@ -228,6 +236,13 @@ describe.skipIf(
         expect(count(now, 'githubPullRequest')).toBe(count(exported, 'githubPullRequest'));
         // The repositories were read completely: the one gone upstream is deleted.
         expect(count(now, 'githubRepository')).toBe(count(exported, 'githubRepository') - 1);
+        // Every failed attempt is one warning naming the kind and the stable code, without the token.
+        const failed = lines.map((l) => JSON.parse(l)).filter((l) => /^job failed: E_/.test(l.msg));
+        expect(failed.map((l) => [l.kind, l.attempt])).toEqual([
+          ['pull-request', 1],
+          ['pull-request', 2],
+        ]);
+        expect(lines.join('\n')).not.toContain(SIMULATOR_TOKEN);
       } finally {
         await Promise.all(workers.map((w) => w.close()));
         await served.close();

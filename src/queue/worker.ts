@@ -292,6 +292,13 @@ export function startWorker(options: WorkerOptions): RunningWorker {
     },
   );
   worker.on('error', (error) => options.logger?.error(`worker: ${error.message}`));
+  // Each failed attempt, also one BullMQ retries: the reason is the redacted line runOpened threw.
+  worker.on('failed', (job, error) =>
+    options.logger?.warn(
+      { runId: job?.data.run, kind: job?.data.kind, job: job?.id, attempt: job?.attemptsMade },
+      `job failed: ${error.message}`,
+    ),
+  );
 
   async function closeRun(opened: OpenRun | undefined): Promise<void> {
     if (!opened || opened.closed) return;
