@@ -119,6 +119,12 @@ export interface RequestOptions {
   /** Retry a POST/PATCH (only idempotent methods are retried otherwise). */
   retry?: boolean;
   signal?: AbortSignal;
+  /**
+   * While requests queue for the client's `concurrency`, a higher priority goes first.
+   * @default 0
+   * @example client.pages('/orgs/acme/repos', { paginate: { type: 'link' }, priority: 1 })
+   */
+  priority?: number;
 }
 
 export interface ClientResponse<T = unknown> {
@@ -279,6 +285,7 @@ export function createClient(options: ClientOptions): Client {
       body,
       retry: o.retry,
       signal: o.signal,
+      priority: o.priority ?? 0,
     };
   }
 

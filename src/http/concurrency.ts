@@ -3,9 +3,13 @@ import type { HttpResponse, Policy } from './types.js';
 
 interface Waiter {
   grant: () => void;
+  priority: number;
 }
 
-/** Counting semaphore with a FIFO queue; a freed slot passes straight to the oldest waiter so none is overtaken. */
+/**
+ * Counting semaphore with a queue ordered by priority, then arrival; a freed slot passes straight to
+ * the first waiter, so none is overtaken by one of the same or a lower priority.
+ */
 class Semaphore {
   #free: number;
   readonly #queue: Waiter[] = [];
@@ -24,7 +28,7 @@ class Semaphore {
   }
 
   /** Resolves once a slot is held; rejects with the signal's reason (and leaves the queue) when aborted first. */
-  acquire(signal?: AbortSignal): Promise<void> {
+  acquire(signal?: AbortSignal, priority = 0): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.#free > 0 && this.#queue.length === 0) {
       this.#free--;
@@ -41,8 +45,12 @@ class Semaphore {
           signal?.removeEventListener('abort', onAbort);
           resolve();
         },
+        priority,
       };
-      this.#queue.push(waiter);
+      // Behind every waiter of the same or a higher priority (the queue is short: one per request).
+      let at = this.#queue.length;
+      while (at > 0 && this.#queue[at - 1]!.priority < priority) at--;
+      this.#queue.splice(at, 0, waiter);
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
@@ -55,7 +63,9 @@ class Semaphore {
 }
 
 /**
- * At most `limit` requests in flight through this policy; the rest queue in arrival order. A slot is
+ * At most `limit` requests in flight through this policy; the rest queue by `req.priority` (higher
+ * first, @default 0), then in arrival order. The engine gives the pages of a kind with child kinds a
+ * higher priority: they are what the fan-out waits for (docs/performance.md, scale-out). A slot is
  * freed when the request settles either way; a request aborted while queued is rejected and dequeued.
  * @example compose(concurrencyPolicy(8))(transport)
  */
@@ -79,6 +89,6 @@ export function concurrencyPolicy(limit: number): Policy {
       return pending;
     };
     if (req.signal?.aborted !== true && semaphore.tryAcquire()) return run();
-    return semaphore.acquire(req.signal).then(run);
+    return semaphore.acquire(req.signal, req.priority).then(run);
   };
 }

@@ -27,6 +27,8 @@ export interface HttpRequest {
   credentialKey?: string;
   /** The manifest kind whose chain this page belongs to (`pages({ kind })`), for recording (docs/testing.md). */
   kind?: string;
+  /** Waiting for a concurrency slot, a higher priority goes first (concurrency.ts). @default 0 */
+  priority?: number;
 }
 
 /** A fully buffered response: pages are JSON documents, bounded by `maxResponseSize`. */

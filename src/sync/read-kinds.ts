@@ -44,7 +44,10 @@ export function createReader(options: ReaderOptions): Reader {
   const markCut = (kind: string, reason: string) => {
     if (!cut.has(kind)) cut.set(kind, reason);
   };
-  const ctx: ChainContext = { client, signal, onWarning: options.onWarning, markCut };
+  const parents = new Set(
+    [...kinds.values()].flatMap((k) => (k.parent && kinds.has(k.parent) ? [k.parent] : [])),
+  );
+  const ctx: ChainContext = { client, signal, onWarning: options.onWarning, markCut, parents };
   /** Per shared kind, the consumer streams not yet handed out. */
   const shared = new Map<string, AsyncIterable<PageOfKind>[]>();
 
@@ -95,6 +98,11 @@ export interface ChainContext {
   onWarning?: (message: string) => void;
   /** Called once per chain the API did not end (maxPages, a loop, maxItemsPerChain). */
   markCut(kind: string, reason: string): void;
+  /**
+   * Kinds whose records fan out to a child kind read in this run: their requests take a free
+   * concurrency slot first, since every child chain waits for their pages.
+   */
+  parents?: ReadonlySet<string>;
 }
 
 /** One request chain of a kind, page by page; a chain cut short is reported through `markCut`. */
@@ -114,6 +122,7 @@ export async function* chainPages(
     records: kp.records,
     kind: kp.kind,
     signal,
+    priority: ctx.parents?.has(kp.kind) ? 1 : 0,
   });
   let taken = 0;
   let end: ChainEnd | undefined;

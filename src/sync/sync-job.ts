@@ -76,6 +76,8 @@ export async function runJob(ctx: JobContext, spec: JobSpec): Promise<JobResult>
     markCut: (_kind: string, reason: string) => {
       cut ??= reason;
     },
+    // A chain whose pages feed child jobs is what the other workers wait for.
+    parents: new Set(ctx.children.length > 0 ? [kp.kind] : []),
   };
   const starts: { start: ChainStart; parent?: Json; tag: string }[] = spec.parents
     ? spec.parents.flatMap((parent, i) =>
