@@ -57,6 +57,20 @@ describe('concurrencyPolicy', () => {
     expect(stats()).toEqual({ inFlight: 0, maxInFlight: 3 });
   });
 
+  it('lets a higher priority pass queued lower ones, first come first served within a priority', async () => {
+    const { next, started, gates } = gated();
+    const handler = concurrencyPolicy(1)(next);
+    const at = (path: string, priority: number) => handler({ ...req(path), priority });
+    const all = [at('/busy', 0), at('/low-1', 0), at('/low-2', 0), at('/high-1', 1), at('/high-2', 1)];
+    await tick();
+    for (let i = 0; i < 5; i++) {
+      gates[i]?.ok();
+      await tick();
+    }
+    await Promise.all(all);
+    expect(started).toEqual(['/busy', '/high-1', '/high-2', '/low-1', '/low-2']);
+  });
+
   it('releases the slot when the request fails', async () => {
     const { next, started, gates } = gated();
     const handler = concurrencyPolicy(1)(next);
