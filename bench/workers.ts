@@ -68,17 +68,18 @@ async function workerProcess(queue: string): Promise<ChildProcess> {
   );
   await new Promise<void>((resolve, reject) => {
     let err = '';
+    let said = '';
     child.stderr!.on('data', (d: Buffer) => {
       err += d.toString();
-      if (!err.includes('inlet worker:')) return;
-      resolve();
-      // A failed job attempt or an error a worker logs after starting is shown with the measure.
-      // Rate-budget waits are expected (warn level); failed jobs and errors are not.
-      for (const line of err.split('\n').slice(1))
-        if (/job failed|"level":[56]0/.test(line)) workerLines.push(line);
-      err = 'inlet worker:\n';
+      said = (said + d.toString()).slice(-4000);
+      if (said.includes('inlet worker:')) resolve();
+      // A failed job attempt or an error a worker logs is shown with the measure; rate-budget waits
+      // (warn level) are expected. Complete lines only: the rest waits for the next chunk.
+      const lines = err.split('\n');
+      err = lines.pop() ?? '';
+      for (const line of lines) if (/job failed|"level":[56]0/.test(line)) workerLines.push(line);
     });
-    child.once('exit', (code) => reject(new Error(`worker exited ${code}: ${err}`)));
+    child.once('exit', (code) => reject(new Error(`worker exited ${code}: ${said}`)));
   });
   return child;
 }

@@ -10,6 +10,9 @@ import { placeholders } from '../manifest/template.js';
 
 type Json = Record<string, unknown>;
 
+/** Trims one parent record to what a child job needs. */
+export type ParentTrim = (record: Json) => Json;
+
 /** Every string inside a value, however deep. */
 function* strings(value: unknown): Generator<string> {
   if (typeof value === 'string') yield value;
@@ -43,7 +46,7 @@ export function parentFieldsOf(resource: ResourceSpec): string[] | undefined {
 export function parentProjection(
   resource: ResourceSpec,
   mappingReadsParent: boolean,
-): ((record: Json) => Json) | undefined {
+): ParentTrim | undefined {
   if (mappingReadsParent) return undefined;
   const fields = parentFieldsOf(resource);
   if (fields === undefined) return undefined;

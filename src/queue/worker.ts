@@ -19,7 +19,7 @@ import { countHttpEvent, failureOf } from '../sync/kind-pages.js';
 import { createMapper } from '../sync/mapper.js';
 import type { SyncPlan } from '../sync/plan.js';
 import { type JobResult, runJob } from '../sync/sync-job.js';
-import { parentProjection } from './parent-fields.js';
+import { type ParentTrim, parentProjection } from './parent-fields.js';
 import { redisBudgetStore } from './redis-budget-store.js';
 import { countItems } from './run-items.js';
 import { partsCache } from './run-parts.js';
@@ -70,7 +70,7 @@ interface OpenRun {
   /** Child kinds by kind, and the kind indices for job ids. */
   children: Map<string, string[]>;
   /** Per child kind, what of a parent record its jobs carry (parent-fields.ts); absent: all of it. */
-  trims: Map<string, (record: Record<string, unknown>) => Record<string, unknown>>;
+  trims: Map<string, ParentTrim>;
   index: Map<string, number>;
   /** Jobs of the run running now; an evicted run closes when the last one ends. */
   active: number;
@@ -146,7 +146,7 @@ export function startWorker(options: WorkerOptions): RunningWorker {
       if (k.parent && spec.read.includes(k.kind))
         children.set(k.parent, [...(children.get(k.parent) ?? []), k.kind]);
     }
-    const trims = new Map<string, (record: Record<string, unknown>) => Record<string, unknown>>();
+    const trims = new Map<string, ParentTrim>();
     for (const kind of [...children.values()].flat()) {
       const resource = spec.manifest.resources[kind];
       const trim = resource && parentProjection(resource, mapper.readsParent(kind));
