@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isInletError } from '../errors/errors.js';
 import { VirtualClock } from '../testing/virtual-clock.js';
-import { type BudgetStore, memoryBudgetStore } from './budget-store.js';
+import { type BudgetDecision, type BudgetStore, memoryBudgetStore } from './budget-store.js';
 import { systemClock } from './clock.js';
 import { type RateBudgetOptions, rateBudgetPolicy } from './rate-budget.js';
 import type { Handler, HttpEvent, HttpRequest, HttpResponse } from './types.js';
@@ -229,6 +229,21 @@ describe('rateBudgetPolicy', () => {
       await handler(req('/first'));
       await Promise.all(['/1', '/2', '/3'].map((p) => handler(req(p))));
       expect(offsets(/^\/\d/)).toEqual([0, 0, 30_000]);
+    });
+
+    it('sends at once, with no wait event, when a shared store answers with a wait that already ended', async () => {
+      let asked = 0;
+      const store: BudgetStore = {
+        // The first answer comes back after its own `until` (a slow round trip to a shared store).
+        acquire: async (_key, _rules, now) =>
+          (asked++ === 0 ? { go: false, until: now - 5, cause: 'quota' } : { go: true }) as BudgetDecision,
+        settle: async () => {},
+      };
+      const { handler, offsets, events } = setup({ store });
+      await handler(req('/x'));
+      expect(offsets()).toEqual([0]);
+      expect(asked).toBe(2);
+      expect(events.filter((e) => e.type === 'rate-limit-wait')).toEqual([]);
     });
 
     it('lets a request queued behind a waiting one leave at once when aborted', async () => {

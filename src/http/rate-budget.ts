@@ -119,6 +119,9 @@ export function rateBudgetPolicy(options: RateBudgetOptions): Policy {
 
   const wait = async (req: HttpRequest, decision: Exclude<BudgetDecision, { go: true }>) => {
     const exact = decision.until - clock.now();
+    // A shared store answers after a round trip: a wait that ended meanwhile is no wait (and no
+    // event: a negative `waitMs` threw in prom-client's counter and failed the job).
+    if (exact <= 0) return;
     const waitMs = Math.ceil(exact);
     const reason = decision.reason ?? reasons[decision.cause] ?? decision.cause;
     if (waitMs > maxWait) {
