@@ -6,6 +6,8 @@ import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { CatalogError, isInletError } from '../errors/errors.js';
 import { type CatalogStore, openCatalog } from './index.js';
+import { PG_SCHEMA_VERSION } from './pg-schema.js';
+import { SQLITE_SCHEMA_VERSION } from './sqlite-schema.js';
 import { begin, collect, entity, type Factory, keys, postgresFactory, sqliteFactory } from './test-stores.js';
 
 /** The rejection of `promise`, which must be a CatalogError. */
@@ -70,13 +72,15 @@ describe.each<Factory>([sqliteFactory(), postgresFactory()])('catalog schema on 
   });
   afterAll(() => factory.cleanup());
 
+  const latest = factory.name === 'sqlite' ? SQLITE_SCHEMA_VERSION : PG_SCHEMA_VERSION;
+
   describe.skipIf(factory.skip)('versions', () => {
     it('migrates a version 1 catalog forward: data kept, its running run aborted at the next start', async () => {
       const target = await factory.target();
       await factory.sql(target, factory.v1Schema);
       await factory.sql(target, V1_DATA);
       const c = await at(target);
-      expect(await factory.version(target)).toBe(4);
+      expect(await factory.version(target)).toBe(latest);
       expect(await c.inboxCounts('gh')).toEqual({ pending: 0, dead: 0 });
       const before = await collect(c.exportEntities());
       expect(before).toEqual([
@@ -110,9 +114,9 @@ describe.each<Factory>([sqliteFactory(), postgresFactory()])('catalog schema on 
       expect(await c.deleteStale('gh', run, 'repo', 1)).toEqual({ deleted: 1 });
       expect(keys(await collect(c.exportEntities()))).toEqual(['repo/b']);
       await c.close();
-      // Opening again (already version 4) changes nothing.
+      // Opening again (already the latest version) changes nothing.
       const again = await at(target);
-      expect(await factory.version(target)).toBe(4);
+      expect(await factory.version(target)).toBe(latest);
       expect(keys(await collect(again.exportEntities()))).toEqual(['repo/b']);
     });
 
@@ -125,7 +129,7 @@ describe.each<Factory>([sqliteFactory(), postgresFactory()])('catalog schema on 
         factory.name === 'sqlite' ? 'UPDATE catalog_seq SET value = 3' : "SELECT setval('catalog_seq', 3)",
       );
       const c = await at(target);
-      expect(await factory.version(target)).toBe(4);
+      expect(await factory.version(target)).toBe(latest);
       const before = await collect(c.exportEntities());
       expect(before.map((e) => [e.identifier, e.writtenBy, e.properties])).toEqual([
         ['a', 'run:1', { stars: 1 }],
@@ -150,7 +154,7 @@ describe.each<Factory>([sqliteFactory(), postgresFactory()])('catalog schema on 
       expect(keys(await collect(c.exportEntities()))).toEqual(['repo/hook']);
       await c.close();
       const again = await at(target);
-      expect(await factory.version(target)).toBe(4);
+      expect(await factory.version(target)).toBe(latest);
       expect(await again.inboxCounts('gh')).toEqual({ pending: 1, dead: 0 });
     });
 
@@ -159,7 +163,7 @@ describe.each<Factory>([sqliteFactory(), postgresFactory()])('catalog schema on 
       await factory.sql(target, factory.v3Schema);
       await factory.sql(target, V3_INBOX);
       const c = await at(target);
-      expect(await factory.version(target)).toBe(4);
+      expect(await factory.version(target)).toBe(latest);
       const entries = await c.listDeliveries('gh');
       expect(entries.map((e) => [e.id, e.deliveryId, e.status, e.attempts, e.body])).toEqual([
         [3, 'd-3', 'pending', 1, '{"headers":{},"body":{"n":3}}'],
@@ -190,17 +194,35 @@ describe.each<Factory>([sqliteFactory(), postgresFactory()])('catalog schema on 
       expect((await c.listDeliveries('gh', { limit: 1 }))[0]?.body).toBe('{"n":4}');
       await c.close();
       const again = await at(target);
-      expect(await factory.version(target)).toBe(4);
+      expect(await factory.version(target)).toBe(latest);
       expect(await again.inboxCounts('gh')).toEqual({ pending: 2, dead: 1 });
     });
 
     it('refuses a catalog of a newer schema version with one line', async () => {
       const target = await factory.target();
       await (await openCatalog(target)).close();
-      await factory.setVersion(target, 5);
+      await factory.setVersion(target, latest + 1);
       const error = await catalogError(openCatalog(target));
-      expect(error.message).toMatch(/^catalog .+ has schema version 5; this inlet supports up to 4$/);
+      expect(error.message).toMatch(
+        new RegExp(`^catalog .+ has schema version ${latest + 1}; this inlet supports up to ${latest}$`),
+      );
     });
+
+    it.skipIf(factory.name !== 'postgres')(
+      'migrates a version 4 catalog to 5: the page write function is created',
+      async () => {
+        const target = await factory.target();
+        await (await openCatalog(target)).close();
+        // Version 4 is version 5 without the function (pg-upsert-batch.ts).
+        await factory.sql(target, 'DROP FUNCTION inlet_upsert_batch');
+        await factory.setVersion(target, 4);
+        const c = await at(target);
+        expect(await factory.version(target)).toBe(5);
+        const run = await begin(c, 'gh');
+        expect(await c.upsertBatch('gh', run, [entity('repo', 'a')])).toEqual({ upserted: 1, unchanged: 0 });
+        expect(await c.upsertBatch('gh', run, [entity('repo', 'a')])).toEqual({ upserted: 0, unchanged: 1 });
+      },
+    );
 
     it('with mustExist, refuses a location without a catalog and creates nothing', async () => {
       const target = await factory.target();

@@ -31,7 +31,7 @@ describe.each<Factory>([sqliteFactory(), postgresFactory()])('group commit count
   );
 
   it.skipIf(factory.skip)(
-    'an integration name with quotes and backslashes is a literal in the prelude',
+    'an integration name with quotes and backslashes is a value, never SQL',
     async () => {
       const c = await openCatalog(await factory.target(), { now: () => Date.parse('2026-01-01T00:00:00Z') });
       open.push(c);

@@ -33,13 +33,9 @@ export async function drawSeq(c: pg.PoolClient): Promise<string> {
 }
 
 /**
- * One transaction on a pooled connection. `prelude` (statements with literals, sent with BEGIN in one
- * round trip) gives `fn` the result of its last statement.
+ * One transaction on a pooled connection.
  */
-export type Tx = <T>(
-  fn: (c: pg.PoolClient, opened?: pg.QueryResult) => Promise<T>,
-  prelude?: (c: pg.PoolClient) => string,
-) => Promise<T>;
+export type Tx = <T>(fn: (c: pg.PoolClient) => Promise<T>) => Promise<T>;
 
 type RunsPart = Pick<
   CatalogStore,

@@ -1,12 +1,14 @@
 import type pg from 'pg';
 import { CatalogError } from '../errors/errors.js';
+import { UPSERT_FUNCTION } from './pg-upsert-batch.js';
 
 /**
  * Stored in table `inlet_schema`; a catalog with the v1 tables and no such table is version 1.
  * 2: leases, write order, writers. 3: the webhook inbox and per-entity versions (order, tombstones).
- * 4: the inbox's bodies in their own table (webhook_inbox_bodies).
+ * 4: the inbox's bodies in their own table (webhook_inbox_bodies). 5: the function `inlet_upsert_batch`
+ * (a run's page write in one round trip, pg-upsert-batch.ts).
  */
-export const PG_SCHEMA_VERSION = 4;
+export const PG_SCHEMA_VERSION = 5;
 
 /** Any constant: serialises concurrent schema creation and migration by several inlet processes. */
 const SCHEMA_LOCK = 0x1e7c47a1;
@@ -134,6 +136,7 @@ CREATE TABLE state (
 );
 ${V2_TABLES}
 ${V3_TABLES}
+${UPSERT_FUNCTION}
 ${SET_VERSION}`;
 
 /** Version 1 → 2: existing entities get seen_seq 0 (older than any run) and no writer. */
@@ -174,5 +177,5 @@ export async function migratePostgres(c: pg.PoolClient, name: string, mustExist:
   if (version === 1) await c.query(FROM_V1);
   if (version === 1 || version === 2) await c.query(V3_TABLES);
   if (version === 3) await c.query(FROM_V3);
-  if (version >= 1) await c.query(SET_VERSION);
+  if (version >= 1) await c.query(`${UPSERT_FUNCTION}\n${SET_VERSION}`);
 }

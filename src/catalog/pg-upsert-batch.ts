@@ -1,19 +1,20 @@
 /**
- * `upsertBatch` on PostgreSQL: one transaction of three round trips (it was nine) for all the pages of
- * a run that arrive together (group commit). One simple query opens the transaction, takes the locks
- * and reads the run's start and this write's seq; one INSERT … ON CONFLICT upserts, skips tombstoned
- * entities and marks the unchanged ones seen; then COMMIT. Round trips, not rows, bound a run of many
- * small pages (bench/workers, docs/performance.md).
+ * `upsertBatch` on PostgreSQL: one round trip (it was three, and nine before) for all the pages of a
+ * run that arrive together (group commit). The statement calls `inlet_upsert_batch`, a PL/pgSQL
+ * function the schema creates (version 5): it takes the locks, reads the run's start and draws this
+ * write's seq, then upserts, skips tombstoned entities and marks the unchanged ones seen, all in the
+ * statement's own transaction. Round trips, not rows, bound a run of many small pages: each one wakes
+ * a backend and a worker on a shared machine (bench/workers, docs/performance.md).
  */
 import type pg from 'pg';
 import { TOMBSTONE_LOCK } from './pg-entity-writes.js';
-import { SEQ_LOCK, type Tx } from './pg-runs.js';
+import { SEQ_LOCK } from './pg-runs.js';
 import { contentHash, dedupe, isoNow } from './shared.js';
 import type { Entity } from './types.js';
 import { entityKey } from './write-order.js';
 
 // A webhook's write newer than the run's start wins over the run's page (read before it, maybe stale).
-const NOT_NEWER_DELIVERY = `NOT (entities.write_seq > $11::bigint AND entities.written_by LIKE 'delivery:%')`;
+const NOT_NEWER_DELIVERY = `NOT (entities.write_seq > v_start AND entities.written_by LIKE 'delivery:%')`;
 
 // Content columns change only with the content; the run's marks (seen) change for every row matched.
 const CHANGED = 'entities.content_hash <> EXCLUDED.content_hash';
@@ -21,28 +22,53 @@ const ifChanged = (column: string) =>
   `${column} = CASE WHEN ${CHANGED} THEN EXCLUDED.${column} ELSE entities.${column} END`;
 
 /**
- * $1 integration, $2 now, $3 run id, $4–$9 the columns, $10 this write's seq, $11 the run's start,
- * $12 written_by. The tombstone filter drops entities a delivery deleted after the run started (their
- * tombstone is newer than the run's read). One INSERT … ON CONFLICT both rewrites what changed and
- * marks the unchanged rows seen by this run: the arbiter index finds each row, whatever the planner
- * believes of the table's size (a separate UPDATE … FROM joined the whole integration per write while
- * the statistics of a growing catalog lagged, so a first sync's writes slowed with every page).
- * `w`: the row was written ($10 is this write's own seq), else only marked seen.
+ * The function (schema version 5; `CREATE OR REPLACE`, so a migration may run it again). Lock order as
+ * everywhere (pg-entity-writes.ts): TOMBSTONE shared (deletes of this integration wait for this batch),
+ * then SEQ_LOCK shared before drawing the seq (startRun takes it exclusively). A VOLATILE PL/pgSQL
+ * function takes a new snapshot per statement under READ COMMITTED (PostgreSQL docs, "Function
+ * Volatility Categories"), so the run is read after both locks and sees every delete committed before
+ * them, as the separate statements of the three-round-trip transaction did. The tombstone filter drops
+ * entities a delivery deleted after the run started (their tombstone is newer than the run's read).
+ * One INSERT … ON CONFLICT both rewrites what changed and marks the unchanged rows seen by this run:
+ * the arbiter index finds each row, whatever the planner believes of the table's size (a separate
+ * UPDATE … FROM joined the whole integration per write while the statistics of a growing catalog
+ * lagged, so a first sync's writes slowed with every page). `rewritten`: the row was written (its
+ * write_seq is this write's own), else only marked seen.
  */
-const UPSERT_BATCH = `
-INSERT INTO entities (integration, blueprint, identifier, title, properties, relations, created_at, updated_at,
-  content_hash, last_seen_run, seen_seq, written_by, written_at, write_seq)
-SELECT $1, b, i, t, p, r, $2, $2, h, $3, $10::bigint, $12, $2, $10::bigint
-FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[]) AS u(b, i, t, p, r, h)
-WHERE NOT EXISTS (SELECT 1 FROM entity_versions v WHERE v.integration = $1 AND v.blueprint = u.b
-  AND v.identifier = u.i AND v.deleted AND v.write_seq > $11::bigint)
-ON CONFLICT (integration, blueprint, identifier) DO UPDATE SET
-  ${['title', 'properties', 'relations', 'updated_at', 'written_by', 'written_at', 'write_seq'].map(ifChanged).join(',\n  ')},
-  content_hash = EXCLUDED.content_hash, last_seen_run = EXCLUDED.last_seen_run, seen_seq = EXCLUDED.seen_seq
-WHERE ${NOT_NEWER_DELIVERY} AND (${CHANGED} OR entities.seen_seq < $10::bigint)
-RETURNING write_seq = $10::bigint AS w, blueprint AS b, identifier AS i`;
+export const UPSERT_FUNCTION = `
+CREATE OR REPLACE FUNCTION inlet_upsert_batch(p_integration text, p_now text, p_run integer,
+  p_b text[], p_i text[], p_t text[], p_p text[], p_r text[], p_h text[])
+RETURNS TABLE (rewritten boolean, out_blueprint text, out_identifier text)
+LANGUAGE plpgsql VOLATILE AS $fn$
+DECLARE
+  v_start bigint;
+  v_seq bigint;
+BEGIN
+  PERFORM pg_advisory_xact_lock_shared(${TOMBSTONE_LOCK}, hashtext(p_integration));
+  PERFORM pg_advisory_xact_lock_shared(${SEQ_LOCK});
+  SELECT COALESCE(start_seq, 0), nextval('catalog_seq') INTO v_start, v_seq FROM sync_runs WHERE id = p_run;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'no run %', p_run USING ERRCODE = 'no_data_found';
+  END IF;
+  RETURN QUERY
+  INSERT INTO entities (integration, blueprint, identifier, title, properties, relations, created_at, updated_at,
+    content_hash, last_seen_run, seen_seq, written_by, written_at, write_seq)
+  SELECT p_integration, u.b, u.i, u.t, u.p, u.r, p_now, p_now, u.h, p_run, v_seq, 'run:' || p_run, p_now, v_seq
+  FROM unnest(p_b, p_i, p_t, p_p, p_r, p_h) AS u(b, i, t, p, r, h)
+  WHERE NOT EXISTS (SELECT 1 FROM entity_versions v WHERE v.integration = p_integration AND v.blueprint = u.b
+    AND v.identifier = u.i AND v.deleted AND v.write_seq > v_start)
+  ON CONFLICT (integration, blueprint, identifier) DO UPDATE SET
+    ${['title', 'properties', 'relations', 'updated_at', 'written_by', 'written_at', 'write_seq'].map(ifChanged).join(',\n    ')},
+    content_hash = EXCLUDED.content_hash, last_seen_run = EXCLUDED.last_seen_run, seen_seq = EXCLUDED.seen_seq
+  WHERE ${NOT_NEWER_DELIVERY} AND (${CHANGED} OR entities.seen_seq < v_seq)
+  RETURNING entities.write_seq = v_seq, entities.blueprint::text, entities.identifier::text;
+END
+$fn$;`;
 
-/** The batch as the column arrays UPSERT_BATCH unnests. */
+const UPSERT_CALL =
+  'SELECT rewritten AS w, out_blueprint AS b, out_identifier AS i FROM inlet_upsert_batch($1, $2, $3, $4, $5, $6, $7, $8, $9)';
+
+/** The batch as the column arrays the function unnests. */
 function batchColumns(entities: Entity[]) {
   const titles = entities.map((e) => e.title);
   const properties = entities.map((e) => JSON.stringify(e.properties));
@@ -57,59 +83,33 @@ function batchColumns(entities: Entity[]) {
   ];
 }
 
-/**
- * The prelude, sent with BEGIN as one simple query (several statements, so literals, not parameters). Lock order as
- * everywhere (pg-entity-writes.ts): TOMBSTONE shared (deletes of this integration wait for this batch),
- * then SEQ_LOCK shared before drawing the seq (startRun takes it exclusively). The run is read after
- * both locks, in its own statement, so it sees every delete committed before them.
- */
-function prelude(c: pg.PoolClient, integration: string, runId: number): string {
-  if (!Number.isSafeInteger(runId)) throw new Error(`no run ${runId}`);
-  return [
-    `SELECT pg_advisory_xact_lock_shared(${TOMBSTONE_LOCK}, hashtext(${c.escapeLiteral(integration)}))`,
-    `SELECT pg_advisory_xact_lock_shared(${SEQ_LOCK})`,
-    `SELECT COALESCE(start_seq, 0)::text AS start, nextval('catalog_seq')::text AS seq FROM sync_runs WHERE id = ${runId}`,
-  ].join('; ');
-}
-
 /** Of each entity written or marked seen (the rest were tombstoned or newer from a delivery): was it rewritten. */
 type Outcome = Map<string, boolean>;
 
 const keyOf = (e: { blueprint: string; identifier: string }) => entityKey(e.blueprint, e.identifier);
 
-/** Upsert a run's entities and mark them seen, in one transaction of three round trips. */
-function writeBatch(
-  tx: Tx,
+/** One statement on a pooled connection (`pool.query`). */
+export type Query = <R extends pg.QueryResultRow>(config: pg.QueryConfig) => Promise<pg.QueryResult<R>>;
+
+/** Upsert a run's entities and mark them seen: one statement, one round trip, its own transaction. */
+async function writeBatch(
+  query: Query,
   now: () => number,
   integration: string,
   runId: number,
   entities: Entity[],
 ): Promise<Outcome> {
-  return tx(
-    async (c, opened) => {
-      const run = opened?.rows[0] as { start: string; seq: string } | undefined;
-      if (run === undefined) throw new Error(`no run ${runId}`);
-      const outcome: Outcome = new Map();
-      if (entities.length === 0) return outcome;
-      // Named: each pooled connection parses and plans it once, not per page (about half its cost).
-      const { rows } = await c.query<{ w: boolean; b: string; i: string }>({
-        name: 'inlet_upsert_batch',
-        text: UPSERT_BATCH,
-        values: [
-          integration,
-          isoNow(now),
-          runId,
-          ...batchColumns(entities),
-          run.seq,
-          run.start,
-          `run:${runId}`,
-        ],
-      });
-      for (const row of rows) outcome.set(entityKey(row.b, row.i), row.w);
-      return outcome;
-    },
-    (c) => prelude(c, integration, runId),
-  );
+  if (!Number.isSafeInteger(runId)) throw new Error(`no run ${runId}`);
+  const outcome: Outcome = new Map();
+  // Named: each pooled connection parses and plans it once, not per page; PL/pgSQL caches the plans
+  // of the function's own statements per connection too.
+  const { rows } = await query<{ w: boolean; b: string; i: string }>({
+    name: 'inlet_upsert_fn',
+    text: UPSERT_CALL,
+    values: [integration, isoNow(now), runId, ...batchColumns(entities)],
+  });
+  for (const row of rows) outcome.set(entityKey(row.b, row.i), row.w);
+  return outcome;
 }
 
 interface Call {
@@ -140,13 +140,13 @@ function countsOf(calls: Call[], outcome: Outcome): Counts[] {
  * entity of the pages merged before it starts the next write. A merged write that fails
  * is written again page by page, so each page gets its own outcome.
  */
-export function pgBatchUpserts(tx: Tx, now: () => number, maxEntities = 1000) {
+export function pgBatchUpserts(query: Query, now: () => number, maxEntities = 1000) {
   const queues = new Map<string, Call[]>();
 
   const settle = async (integration: string, runId: number, calls: Call[]) => {
     try {
       const outcome = await writeBatch(
-        tx,
+        query,
         now,
         integration,
         runId,

@@ -30,12 +30,11 @@ export async function openPostgresCatalog(
   // An idle connection the server drops must not crash the process; the next query reports it.
   pool.on('error', () => {});
 
-  const tx: Tx = async (fn, prelude) => {
+  const tx: Tx = async (fn) => {
     const client = await pool.connect();
     try {
-      // A multi-statement query answers with one result per statement.
-      const begun = await client.query(prelude ? `BEGIN; ${prelude(client)}` : 'BEGIN');
-      const result = await fn(client, prelude ? (begun as unknown as pg.QueryResult[]).at(-1) : undefined);
+      await client.query('BEGIN');
+      const result = await fn(client);
       await client.query('COMMIT');
       return result;
     } catch (e) {
@@ -55,7 +54,7 @@ export async function openPostgresCatalog(
 
   return {
     ...pgRuns(pool, tx, now),
-    upsertBatch: pgBatchUpserts(tx, now),
+    upsertBatch: pgBatchUpserts((config) => pool.query(config), now),
     ...pgEntityWrites(tx, now),
     ...pgInbox(pool, now),
     exportEntities(filter: ExportFilter = {}) {

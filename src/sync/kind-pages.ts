@@ -89,6 +89,8 @@ export async function storePages(
       entities.push(e);
     }
   }
+  // Pages without entities (a repository without pull requests) write nothing: no transaction.
+  if (entities.length === 0) return;
   const stored = await target.store.upsertBatch(target.integration, target.runId, entities);
   summary.upserted += stored.upserted;
   summary.unchanged += stored.unchanged;
