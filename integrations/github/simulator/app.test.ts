@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../src/testing/virtual-clock.js';
 import { type GithubAppOptions, githubApp } from './app.js';
 import { generateData } from './data.js';
+import { primaryLimit } from './rate-limit.js';
 
 const TOKEN = 'ghp_test';
 const ORIGIN = 'http://sim.test';
@@ -138,6 +139,19 @@ describe('GitHub simulator', () => {
     clock.advance(reset - clock.now());
     const fresh = await get('/orgs/acme');
     expect([fresh.status, fresh.headers.get('x-ratelimit-remaining')]).toEqual([200, '2']);
+  });
+
+  it('starts every window afresh on reset(), as when the hour rolls over', async () => {
+    const limits = primaryLimit(new VirtualClock(), { requests: 2, ms: 3_600_000 });
+    const { get } = setup({ orgs: 1, reposPerOrg: 1, prsPerRepo: 0 }, { limits });
+    const spent = [await get('/orgs/acme'), await get('/orgs/acme'), await get('/orgs/acme')];
+    expect(spent.map((r) => r.status)).toEqual([200, 200, 403]);
+    limits.reset();
+    const fresh = await get('/orgs/acme');
+    expect([fresh.status, fresh.headers.get('x-ratelimit-remaining')]).toEqual([200, '1']);
+    // A later reset: a client that keeps the lowest count within one window sees a new window.
+    const resets = [spent[0], fresh].map((r) => Number(r?.headers.get('x-ratelimit-reset')));
+    expect(resets[1]! - resets[0]!).toBe(3600);
   });
 
   it('answers 429 instead of 403 when told, and delays every response by latencyMs', async () => {

@@ -10,7 +10,7 @@ import type { Clock } from '../../../src/http/clock.js';
 import type { GithubData, SimOrg, SimRepo } from './data.js';
 import { dataIndex } from './data-index.js';
 import { type HookState, hookRoutes } from './hooks.js';
-import { primaryLimit, type RateWindow } from './rate-limit.js';
+import { type PrimaryLimit, primaryLimit, type RateWindow } from './rate-limit.js';
 import { fullRepoJson, orgJson, pullJson, repoJson, userJson, viewerJson } from './shapes.js';
 
 export interface GithubAppOptions {
@@ -28,6 +28,8 @@ export interface GithubAppOptions {
   latencyMs?: number;
   /** A short primary-limit window instead of GitHub's hour (5,000 with a token, 60 without). */
   rateWindow?: RateWindow;
+  /** The primary limit's windows; by default its own, from `rateWindow`. */
+  limits?: PrimaryLimit;
   /** Status of a primary-limit rejection; GitHub documents 403 or 429. @default 403 */
   rateLimitStatus?: 403 | 429;
   /** Called for every request rejected by the primary limit. */
@@ -51,7 +53,7 @@ const error = (c: Context, status: 400 | 401 | 403 | 404 | 422 | 429, message: s
 /** The API routes (github.com paths). */
 function apiRoutes(api: Hono<Env>, options: GithubAppOptions): void {
   const { data, token, clock } = options;
-  const limits = primaryLimit(clock, options.rateWindow);
+  const limits = options.limits ?? primaryLimit(clock, options.rateWindow);
   const maxPerPage = options.maxPerPage ?? 100;
   let requestId = 0;
   const served = options.frozen ? new Map<string, string>() : undefined;

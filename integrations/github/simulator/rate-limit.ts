@@ -36,6 +36,8 @@ export interface PrimaryLimit {
   take(key: string, limit: number): boolean;
   /** Write the x-ratelimit-* headers for `key`. */
   headers(c: Context, key: string, limit: number): void;
+  /** Every credential's window ends now: the next request opens a fresh one with a later reset, as when GitHub's hour rolls over. */
+  reset(): void;
 }
 
 /**
@@ -43,13 +45,17 @@ export interface PrimaryLimit {
  * @example const limits = primaryLimit(clock); if (!limits.take(key, 5000)) return exceeded(c, key); */
 export function primaryLimit(clock: Clock, fixed?: RateWindow): PrimaryLimit {
   const windows = new Map<string, Budget>();
+  // The reset of each window reset() ended early: the next one resets a whole window later, so a client
+  // sees a new window (a later reset), not the old one's count going up again.
+  const ended = new Map<string, number>();
   const budget = (key: string, declared: number): Budget => {
     const now = clock.now();
     const limit = fixed?.requests ?? declared;
     let window = windows.get(key);
     if (!window || now >= window.resetAt) {
       // GitHub's hour starts at the first request; a fixed window is aligned (see RateWindow.ms).
-      const resetAt = fixed ? (Math.floor(now / fixed.ms) + 1) * fixed.ms : now + HOUR;
+      const natural = fixed ? (Math.floor(now / fixed.ms) + 1) * fixed.ms : now + HOUR;
+      const resetAt = Math.max(natural, (ended.get(key) ?? 0) + (fixed?.ms ?? HOUR));
       window = { limit, used: 0, resetAt };
       windows.set(key, window);
     }
@@ -57,6 +63,10 @@ export function primaryLimit(clock: Clock, fixed?: RateWindow): PrimaryLimit {
   };
   return {
     budget,
+    reset: () => {
+      for (const [key, window] of windows) ended.set(key, window.resetAt);
+      windows.clear();
+    },
     take(key, declared) {
       const window = budget(key, declared);
       const limit = window.limit;

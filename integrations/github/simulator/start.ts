@@ -11,7 +11,7 @@ import { githubApp } from './app.js';
 import { githubChanges } from './changes.js';
 import { type GithubData, generateData } from './data.js';
 import type { HookAccess, HookState } from './hooks.js';
-import { githubRateLimitAnswer, type RateWindow } from './rate-limit.js';
+import { githubRateLimitAnswer, primaryLimit, type RateWindow } from './rate-limit.js';
 
 /** The token the simulator accepts (GitHub's classic personal access token format). */
 export const SIMULATOR_TOKEN = 'ghp_inletSimulator0000000000000000000000';
@@ -27,6 +27,8 @@ export interface GithubSimulator extends RunningSimulator {
   hooks: HookState;
   /** A pull request edited, a repository renamed, edited or archived, in turn, with GitHub's delivery. */
   change(options?: { secret?: string }): SimulatedChange;
+  /** Start every credential's primary-limit window afresh, as when the hour rolls over (bench/workers between runs). */
+  resetRateLimits(): void;
 }
 
 /** The GitHub simulator's own knobs beside the common ones (bench/github-vs-peers uses them). */
@@ -61,8 +63,10 @@ export async function startSimulator(options: GithubSimulatorOptions = {}): Prom
   const requests: string[] = [];
   const rateLimited: string[] = [];
   const hooks: HookState = { hooks: [], access: options.hookAccess ?? 'admin', calls: [] };
+  const limits = primaryLimit(clock, options.rateWindow);
   const app = githubApp({
     data,
+    limits,
     token: SIMULATOR_TOKEN,
     clock,
     maxPerPage: size.maxPerPage,
@@ -85,6 +89,7 @@ export async function startSimulator(options: GithubSimulatorOptions = {}): Prom
     rateLimited,
     hooks,
     change: githubChanges({ data, api: served.url, hooks, clock }),
+    resetRateLimits: () => limits.reset(),
     settings: [
       `baseUrl=${served.url}`,
       `token=${SIMULATOR_TOKEN}`,
