@@ -1,21 +1,27 @@
 /**
  * bench/workers: the GitHub simulator (20 ms latency, 2 orgs, 1,000 repositories and their pull
- * requests) synced by one process, then by 1, 2 and 4 `inlet worker` child processes (each its own
- * Redis and PostgreSQL connections, `--concurrency 4`) behind one `sync --queue` coordinator in this
+ * requests) synced by one process and by fleets of 1, 2 and 4 `inlet worker` child processes (each its
+ * own Redis and PostgreSQL connections, `--concurrency 4`) behind one `sync --queue` coordinator in this
  * process. Latency-bound: the hour of a GitHub App installation on 1,000 repositories (12,500
  * requests), no budget pressure (target: 4 workers <= 0.35x one process). Budget-bound: a window of
  * 300 requests per 2 s in GitHub's headers, shared through Redis (target: 0 rejections across all
- * workers). Each case first runs untimed into another database, then once timed into a fresh one:
- * 20 warm-up runs for the latency-bound case (V8 optimizes a function after enough calls, and each of
- * 4 workers makes a quarter of them: the walls of a 4-worker fleet kept falling until about the 16th
- * run, as a long-lived fleet's hourly resyncs would have them), 1 for the budget-bound case (it
- * measures rejections). Prints each warm-up's wall time, then the timed run's wall time, requests,
- * rejections received, and the CPU it took per process group with the CPU floor (total CPU / cores:
- * the least wall time this machine allows, as the simulator, PostgreSQL, Redis and every worker share
- * its cores); for the latency-bound case also the wall of one more run into the warm-ups' catalog
- * (an unchanged resync, which a fleet repeats every hour). A benchmark, not a test.
+ * workers). A benchmark, not a test.
  *
- * Run: npm run bench:workers   (options: --workers 1,2,4 --repos 500 per org --warmups 20)
+ * Latency-bound, interleaved: the machines this runs on are shared and their speed drifts by a third
+ * within minutes (docs/performance.md), so one timed run of one process at the start and one of the
+ * fleet minutes later compare two machines. Every fleet stays up (each on its own Redis), and each of
+ * `--rounds` rounds times a first sync into a fresh database by one process and by each fleet back to
+ * back, then an unchanged resync of each one's warm-up catalog; a ratio is taken within a round, and
+ * the median of the rounds is printed beside every round's. Before the rounds each process warms up
+ * for about the same number of calls: one process (and a 1-worker fleet) `--warmups` / 4 runs, a
+ * fleet of n workers n / 4 of `--warmups`, as each of its workers makes 1/n of the calls (V8 optimizes
+ * a function after enough calls: the walls of a 4-worker fleet kept falling until about its 16th run,
+ * as a long-lived fleet's hourly resyncs would have them). Each timed run prints its CPU per process
+ * group and the CPU floor (total CPU / cores: the least wall time this machine allows, as the
+ * simulator, PostgreSQL, Redis and every worker share its cores). The budget-bound case runs one
+ * process, then the largest fleet, once untimed and once timed, and counts rejections.
+ *
+ * Run: npm run bench:workers   (options: --workers 1,2,4 --repos 500 per org --warmups 20 --rounds 5)
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -26,8 +32,8 @@ import { type GithubSimulator, startSimulator } from '../integrations/github/sim
 import { builtInDir } from '../integrations/registry.js';
 import { syncQueued } from '../src/queue/coordinator.js';
 import { syncIntegration } from '../src/sync/sync-integration.js';
-import { startPostgres } from '../src/testing/postgres.js';
-import { startRedis } from '../src/testing/redis.js';
+import { startPostgres, type TestPostgres } from '../src/testing/postgres.js';
+import { startRedis, type TestRedis } from '../src/testing/redis.js';
 import { type CpuGroups, cpuSince, cpuSnapshot } from './process-cpu.js';
 
 const { values } = parseArgs({
@@ -35,33 +41,30 @@ const { values } = parseArgs({
     workers: { type: 'string', default: '1,2,4' },
     repos: { type: 'string', default: '500' },
     warmups: { type: 'string', default: '20' },
+    rounds: { type: 'string', default: '5' },
   },
 });
 const GITHUB = builtInDir('github') ?? 'integrations/github';
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const SIZE = { orgs: 2, reposPerOrg: Number(values.repos), prsPerRepo: 3 };
 const WARMUPS = Number(values.warmups);
+const ROUNDS = Math.max(1, Number(values.rounds));
+const COUNTS = values.workers.split(',').map(Number);
 const BUDGET: RateWindow = { requests: 300, ms: 2000 };
 // An installation gets 50 more requests an hour per repository past 20, up to 12,500
 // (docs.github.com: rate limits for GitHub Apps). Each latency-bound run starts a fresh hour
-// (sim.resetRateLimits), as an hourly resync would: 21 runs in a row would spend two such hours.
+// (sim.resetRateLimits), as an hourly resync would.
 const INSTALLATION: RateWindow = { requests: 12_500, ms: 3_600_000 };
-
-interface Measure {
-  case: 'latency' | 'budget';
-  who: string;
-  wallMs: number;
-  requests: number;
-  rejections: number;
-  status: string;
-  cpu: CpuGroups;
-  /** Latency-bound only: one more run into the warm-ups' catalog (an unchanged resync), ms. */
-  resyncMs?: number;
-}
-
 const CORES = cpus().length;
 const workerLines: string[] = [];
 const settleDown = () => new Promise((resolve) => setTimeout(resolve, 500));
+const secs = (ms: number) => (ms / 1000).toFixed(2);
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+const totalCpu = (cpu: CpuGroups) => Object.values(cpu).reduce((a, b) => a + b, 0);
 
 async function workerProcess(queue: string): Promise<ChildProcess> {
   const child = spawn(
@@ -89,100 +92,173 @@ async function workerProcess(queue: string): Promise<ChildProcess> {
   return child;
 }
 
-const redis = await startRedis();
-const results: Measure[] = [];
+/** One process (workers 0) or a fleet on its own Redis, with the catalog its warm-ups filled. */
+interface Runner {
+  who: string;
+  workers: number;
+  redis?: TestRedis;
+  children: ChildProcess[];
+  warm: TestPostgres;
+}
 
-async function measure(kase: Measure['case'], workers: number): Promise<Measure> {
-  const sim: GithubSimulator = await startSimulator({
+async function startRunner(workers: number): Promise<Runner> {
+  const redis = workers > 0 ? await startRedis() : undefined;
+  const children = redis
+    ? await Promise.all(Array.from({ length: workers }, () => workerProcess(redis.url)))
+    : [];
+  const who = workers === 0 ? 'one process' : `${workers} worker${workers > 1 ? 's' : ''}`;
+  return { who, workers, redis, children, warm: await startPostgres() };
+}
+
+async function stopRunner(r: Runner): Promise<void> {
+  for (const child of r.children) child.kill('SIGTERM');
+  await Promise.all(r.children.map((c) => new Promise((resolve) => c.once('exit', resolve))));
+  await r.redis?.stop();
+  await r.warm.stop();
+}
+
+const syncBy = (r: Runner, sim: GithubSimulator, db: string) =>
+  r.redis
+    ? syncQueued(GITHUB, { set: sim.settings, db, queue: r.redis.url })
+    : syncIntegration(GITHUB, { set: sim.settings, db });
+
+interface Timed {
+  wallMs: number;
+  requests: number;
+  rejections: number;
+  status: string;
+  cpu: CpuGroups;
+}
+
+/** A timed run into `db`; CPU counted from a quiet start to a quiet end. */
+async function timed(r: Runner, sim: GithubSimulator, db: string, fresh: () => void): Promise<Timed> {
+  // The postmaster reaps the previous run's closed backends (their CPU lands in its cutime) first.
+  await settleDown();
+  fresh();
+  const requests = sim.requests.length;
+  const rejections = sim.rateLimited.length;
+  const cpu0 = cpuSnapshot();
+  const started = performance.now();
+  const summary = await syncBy(r, sim, db);
+  const wallMs = performance.now() - started;
+  await settleDown();
+  return {
+    wallMs,
+    requests: sim.requests.length - requests,
+    rejections: sim.rateLimited.length - rejections,
+    status: summary.status,
+    cpu: cpuSince(cpu0),
+  };
+}
+
+function cpuText(cpu: CpuGroups): string {
+  const groups = Object.entries(cpu)
+    .map(([k, v]) => `${k} ${secs(v)}`)
+    .join(', ');
+  return `cpu ${secs(totalCpu(cpu))} s (${groups}), floor on ${CORES} cores ${secs(totalCpu(cpu) / CORES)} s`;
+}
+
+function flushWorkerLines(): void {
+  for (const line of workerLines.splice(0).slice(0, 10)) console.log(`  worker: ${line.slice(0, 400)}`);
+}
+
+async function latencyBound(): Promise<void> {
+  const sim = await startSimulator({
     seed: 1,
     size: SIZE,
     latencyMs: 20,
     // Lists serialized once: the simulator stands for github.com, whose CPU is not this machine's.
     frozen: true,
-    rateWindow: kase === 'budget' ? BUDGET : INSTALLATION,
+    rateWindow: INSTALLATION,
   });
-  const warm = await startPostgres();
-  const pg = await startPostgres();
-  const children =
-    workers > 0 ? await Promise.all(Array.from({ length: workers }, () => workerProcess(redis.url))) : [];
-  const run = (db: string) => {
-    if (kase === 'latency') sim.resetRateLimits();
-    return workers === 0
-      ? syncIntegration(GITHUB, { set: sim.settings, db })
-      : syncQueued(GITHUB, { set: sim.settings, db, queue: redis.url });
-  };
+  const runners: Runner[] = [];
+  const fresh: TestPostgres[] = [];
   try {
-    const warmups: string[] = [];
-    for (let i = 0; i < (kase === 'latency' ? WARMUPS : 1); i++) {
-      const t = performance.now();
-      await run(warm.url);
-      warmups.push(((performance.now() - t) / 1000).toFixed(2));
+    for (const n of [0, ...COUNTS]) runners.push(await startRunner(n));
+    for (const r of runners) {
+      const count = Math.max(1, Math.round((WARMUPS * Math.max(1, r.workers)) / 4));
+      const walls: string[] = [];
+      for (let i = 0; i < count; i++) {
+        sim.resetRateLimits();
+        const t = performance.now();
+        await syncBy(r, sim, r.warm.url);
+        walls.push(secs(performance.now() - t));
+      }
+      console.log(`latency  ${r.who.padEnd(12)} warm-ups ${walls.join(' ')} s`);
+      flushWorkerLines();
     }
-    // The postmaster reaps the warm-up's closed backends (their CPU lands in its cutime) before the snapshot.
-    await settleDown();
-    const requests = sim.requests.length;
-    const rejections = sim.rateLimited.length;
-    const cpu0 = cpuSnapshot();
-    const started = performance.now();
-    const summary = await run(pg.url);
-    const wallMs = performance.now() - started;
-    await settleDown();
-    const cpu = cpuSince(cpu0);
-    const sent = sim.requests.length - requests;
-    const rejected = sim.rateLimited.length - rejections;
-    // The hourly resync of a catalog already synced (the warm-ups'), the run a long-lived fleet repeats.
-    let resyncMs: number | undefined;
-    if (kase === 'latency') {
-      const t = performance.now();
-      await run(warm.url);
-      resyncMs = performance.now() - t;
+    const first = new Map<Runner, Timed[]>(runners.map((r) => [r, []]));
+    const resync = new Map<Runner, number[]>(runners.map((r) => [r, []]));
+    for (let round = 0; round < ROUNDS; round++) {
+      // Each round starts with another runner: none is always the first after a pause.
+      const order = runners.map((_, i) => runners[(i + round) % runners.length]!);
+      for (const r of order) {
+        const db = await startPostgres();
+        fresh.push(db);
+        const m = await timed(r, sim, db.url, () => sim.resetRateLimits());
+        first.get(r)!.push(m);
+        console.log(
+          `latency  round ${round + 1} ${r.who.padEnd(12)} first sync ${secs(m.wallMs).padStart(5)} s  requests ${m.requests}  rejections ${m.rejections}  ${m.status}  ${cpuText(m.cpu)}`,
+        );
+        flushWorkerLines();
+      }
+      for (const r of order) {
+        const m = await timed(r, sim, r.warm.url, () => sim.resetRateLimits());
+        resync.get(r)!.push(m.wallMs);
+      }
     }
-    const m: Measure = {
-      case: kase,
-      who: workers === 0 ? 'one process' : `${workers} worker${workers > 1 ? 's' : ''}`,
-      wallMs,
-      requests: sent,
-      rejections: rejected,
-      status: summary.status,
-      cpu,
-      resyncMs,
-    };
-    const total = Object.values(m.cpu).reduce((a, b) => a + b, 0);
-    const groups = Object.entries(m.cpu)
-      .map(([k, v]) => `${k} ${(v / 1000).toFixed(2)}`)
-      .join(', ');
-    console.log(
-      `${m.case.padEnd(8)} ${m.who.padEnd(12)} wall ${(m.wallMs / 1000).toFixed(2).padStart(6)} s  requests ${m.requests}  rejections ${m.rejections}  ${m.status}` +
-        `  cpu ${(total / 1000).toFixed(2)} s (${groups}), floor on ${CORES} cores ${(total / CORES / 1000).toFixed(2)} s` +
-        `  (warm-ups ${warmups.join(' ')} s)` +
-        (resyncMs === undefined ? '' : `  resync of the warm-ups' catalog ${(resyncMs / 1000).toFixed(2)} s`),
-    );
-    for (const line of workerLines.splice(0).slice(0, 10)) console.log(`  worker: ${line.slice(0, 400)}`);
-    return m;
+    report(runners, first, resync);
   } finally {
-    for (const child of children) child.kill('SIGTERM');
-    await Promise.all(children.map((c) => new Promise((resolve) => c.once('exit', resolve))));
+    for (const r of runners) await stopRunner(r);
+    for (const db of fresh) await db.stop();
     await sim.close();
-    await pg.stop();
-    await warm.stop();
   }
 }
 
-const counts = values.workers.split(',').map(Number);
-results.push(await measure('latency', 0));
-for (const n of counts) results.push(await measure('latency', n));
-results.push(await measure('budget', 0));
-results.push(await measure('budget', Math.max(...counts)));
-await redis.stop();
-
-const one = results.find((r) => r.case === 'latency' && r.who === 'one process')!;
-for (const r of results.filter((x) => x.case === 'latency' && x !== one)) {
-  const floor = Object.values(r.cpu).reduce((a, b) => a + b, 0) / CORES;
-  console.log(
-    `ratio ${r.who} / one process: ${(r.wallMs / one.wallMs).toFixed(2)}x (its CPU floor here: ${(floor / one.wallMs).toFixed(2)}x);` +
-      ` resync ${(r.resyncMs! / one.resyncMs!).toFixed(2)}x`,
-  );
+function report(runners: Runner[], first: Map<Runner, Timed[]>, resync: Map<Runner, number[]>): void {
+  const one = runners[0]!;
+  for (const r of runners) {
+    const walls = first.get(r)!.map((m) => m.wallMs);
+    const floors = first.get(r)!.map((m) => totalCpu(m.cpu) / CORES);
+    console.log(
+      `latency  ${r.who.padEnd(12)} first sync median ${secs(median(walls))} s (${walls.map(secs).join(' ')}), CPU floor median ${secs(median(floors))} s;` +
+        ` resync median ${secs(median(resync.get(r)!))} s (${resync.get(r)!.map(secs).join(' ')})`,
+    );
+  }
+  for (const r of runners.slice(1)) {
+    const ratios = first.get(r)!.map((m, i) => m.wallMs / first.get(one)![i]!.wallMs);
+    const floors = first.get(r)!.map((m, i) => totalCpu(m.cpu) / CORES / first.get(one)![i]!.wallMs);
+    const resyncs = resync.get(r)!.map((ms, i) => ms / resync.get(one)![i]!);
+    const x = (v: number) => `${v.toFixed(2)}x`;
+    console.log(
+      `ratio ${r.who} / one process: median ${x(median(ratios))} (rounds ${ratios.map(x).join(' ')}; its CPU floor here: median ${x(median(floors))});` +
+        ` resync median ${x(median(resyncs))} (rounds ${resyncs.map(x).join(' ')})`,
+    );
+  }
 }
-const budgetWorkers = results.filter((r) => r.case === 'budget' && r.who !== 'one process');
-console.log(`budget-bound rejections across workers: ${budgetWorkers.reduce((n, r) => n + r.rejections, 0)}`);
+
+/** Budget-bound: one untimed run into another database, then one timed into a fresh one. */
+async function budgetBound(workers: number): Promise<number> {
+  const sim = await startSimulator({ seed: 1, size: SIZE, latencyMs: 20, frozen: true, rateWindow: BUDGET });
+  const r = await startRunner(workers);
+  const db = await startPostgres();
+  try {
+    await syncBy(r, sim, r.warm.url);
+    const m = await timed(r, sim, db.url, () => {});
+    console.log(
+      `budget   ${r.who.padEnd(12)} wall ${secs(m.wallMs).padStart(6)} s  requests ${m.requests}  rejections ${m.rejections}  ${m.status}  ${cpuText(m.cpu)}`,
+    );
+    flushWorkerLines();
+    return m.rejections;
+  } finally {
+    await stopRunner(r);
+    await db.stop();
+    await sim.close();
+  }
+}
+
+await latencyBound();
+await budgetBound(0);
+const rejected = await budgetBound(Math.max(...COUNTS));
+console.log(`budget-bound rejections across workers: ${rejected}`);
 process.exit(0);
