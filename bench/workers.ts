@@ -139,11 +139,11 @@ interface Timed {
   cpu: CpuGroups;
 }
 
-/** A timed run into `db`; CPU counted from a quiet start to a quiet end. */
-async function timed(r: Runner, sim: GithubSimulator, db: string, fresh: () => void): Promise<Timed> {
+/** A timed run into `db` (`before` just before it starts); CPU counted from a quiet start to a quiet end. */
+async function timed(r: Runner, sim: GithubSimulator, db: string, before?: () => void): Promise<Timed> {
   // The postmaster reaps the previous run's closed backends (their CPU lands in its cutime) first.
   await settleDown();
-  fresh();
+  before?.();
   const requests = sim.requests.length;
   const rejections = sim.rateLimited.length;
   const cpu0 = cpuSnapshot();
@@ -253,7 +253,7 @@ async function budgetBound(workers: number): Promise<number> {
   const db = await startPostgres();
   try {
     await syncBy(r, sim, r.warm.url);
-    const m = await timed(r, sim, db.url, () => {});
+    const m = await timed(r, sim, db.url);
     console.log(
       `budget   ${r.who.padEnd(12)} wall ${secs(m.wallMs).padStart(6)} s  requests ${m.requests}  rejections ${m.rejections}  ${m.status}  ${cpuText(m.cpu)}`,
     );
