@@ -3,10 +3,11 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { CatalogError, isInletError } from '../errors/errors.js';
 import { type CatalogStore, openCatalog } from './index.js';
-import { PG_SCHEMA_VERSION } from './pg-schema.js';
+import { PG_SCHEMA_VERSION, SCHEMA_LOCK } from './pg-schema.js';
 import { SQLITE_SCHEMA_VERSION } from './sqlite-schema.js';
 import { begin, collect, entity, type Factory, keys, postgresFactory, sqliteFactory } from './test-stores.js';
 
@@ -222,6 +223,38 @@ describe.each<Factory>([sqliteFactory(), postgresFactory()])('catalog schema on 
         const run = await begin(c, 'gh');
         expect(await c.upsertBatch('gh', run, [entity('repo', 'a')])).toEqual({ upserted: 1, unchanged: 0 });
         expect(await c.upsertBatch('gh', run, [entity('repo', 'a')])).toEqual({ upserted: 0, unchanged: 1 });
+      },
+    );
+
+    // PostgreSQL only: SQLite has no schema lock (a file lock serialises its writers).
+    (factory.name === 'postgres' ? it : () => {})(
+      'opens a current catalog without the schema lock, and migrates an older one only under it',
+      async () => {
+        const target = await factory.target();
+        await (await openCatalog(target)).close();
+        const holder = new pg.Client({ connectionString: target });
+        await holder.connect();
+        try {
+          await holder.query('BEGIN');
+          await holder.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK]);
+          // Current: a fleet of workers opening the catalog does not queue on the lock.
+          await (await openCatalog(target)).close();
+          // Behind: the migration waits for the lock (its wait is seen in pg_locks), then runs.
+          await factory.sql(target, 'DROP FUNCTION inlet_upsert_batch');
+          await factory.setVersion(target, 4);
+          const opening = openCatalog(target);
+          const waiting =
+            "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted";
+          while ((await holder.query<{ n: number }>(waiting)).rows[0]?.n !== 1) {
+            await new Promise((resolve) => setTimeout(resolve, 20));
+          }
+          expect(await factory.version(target)).toBe(4);
+          await holder.query('COMMIT');
+          await (await opening).close();
+          expect(await factory.version(target)).toBe(PG_SCHEMA_VERSION);
+        } finally {
+          await holder.end();
+        }
       },
     );
 

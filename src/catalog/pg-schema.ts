@@ -11,7 +11,7 @@ import { UPSERT_FUNCTION } from './pg-upsert-batch.js';
 export const PG_SCHEMA_VERSION = 5;
 
 /** Any constant: serialises concurrent schema creation and migration by several inlet processes. */
-const SCHEMA_LOCK = 0x1e7c47a1;
+export const SCHEMA_LOCK = 0x1e7c47a1;
 
 /** Tables new in version 2, shared by a fresh catalog and the migration from version 1. */
 const V2_TABLES = `
@@ -153,6 +153,18 @@ ALTER TABLE sync_runs
   ADD COLUMN IF NOT EXISTS holder text,
   ADD COLUMN IF NOT EXISTS start_seq bigint;
 ${V2_TABLES}`;
+
+/**
+ * Whether the catalog is at this inlet's version, read without a transaction or the schema lock: a
+ * version row commits with its migration and versions only go up, so a current one needs no lock. A
+ * fleet of workers opening one catalog then does not queue on the exclusive lock one after another.
+ */
+export async function schemaIsCurrent(query: (text: string) => Promise<pg.QueryResult>): Promise<boolean> {
+  const { rows } = await query("SELECT to_regclass('inlet_schema') IS NOT NULL AS versioned");
+  if (rows[0]?.versioned !== true) return false;
+  const found = await query('SELECT max(version) AS v FROM inlet_schema');
+  return found.rows[0]?.v === PG_SCHEMA_VERSION;
+}
 
 /** Brings the catalog `name` (redacted URL) to the current version, inside the caller's transaction. */
 export async function migratePostgres(c: pg.PoolClient, name: string, mustExist: boolean): Promise<void> {

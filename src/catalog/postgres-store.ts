@@ -2,7 +2,7 @@ import pg from 'pg';
 import { pgEntityWrites } from './pg-entity-writes.js';
 import { pgInbox } from './pg-inbox.js';
 import { pgRuns, type Tx } from './pg-runs.js';
-import { migratePostgres } from './pg-schema.js';
+import { migratePostgres, schemaIsCurrent } from './pg-schema.js';
 import { pgBatchUpserts } from './pg-upsert-batch.js';
 import {
   ENTITY_COLUMNS,
@@ -46,7 +46,9 @@ export async function openPostgresCatalog(
   };
 
   try {
-    await tx((c) => migratePostgres(c, name, mustExist));
+    if (!(await schemaIsCurrent((text) => pool.query(text)))) {
+      await tx((c) => migratePostgres(c, name, mustExist));
+    }
   } catch (e) {
     await pool.end();
     throw e;

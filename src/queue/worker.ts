@@ -238,15 +238,21 @@ export function startWorker(options: WorkerOptions): RunningWorker {
             return Math.max(0, Math.min(n, (kp.maxItems ?? Number.POSITIVE_INFINITY) - before));
           },
           onParents: async (child, records, key) => {
+            const trim = opened.trims.get(child);
+            const jobs = [];
             for (let b = 0; b * spec.batchSize < records.length; b++) {
               const jobId = childJobId(data.run, opened.index.get(child)!, job.id ?? '', `${key}-${b}`);
               const batch = records.slice(b * spec.batchSize, (b + 1) * spec.batchSize);
-              const trim = opened.trims.get(child);
               const parents = trim ? batch.map(trim) : batch;
-              // The id joins the run's set before the job exists, so the coordinator cannot see the run done early.
-              await redis.sadd(jobsKey(data.run), jobId);
-              await queue.add(child, { run: data.run, kind: child, parents }, { jobId, ...jobOptions(spec) });
+              jobs.push({
+                name: child,
+                data: { run: data.run, kind: child, parents },
+                opts: { jobId, ...jobOptions(spec) },
+              });
             }
+            // The ids join the run's set before the jobs exist, so the coordinator cannot see the run done early.
+            await redis.sadd(jobsKey(data.run), ...jobs.map((j) => j.opts.jobId));
+            await queue.addBulk(jobs);
           },
           onWarning: (m) =>
             options.logger?.warn({ runId: spec.runId, kind: kp.kind }, opened.client.redactor.text(m)),

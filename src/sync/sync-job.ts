@@ -113,19 +113,20 @@ export async function runJob(ctx: JobContext, spec: JobSpec): Promise<JobResult>
         pages.push({ page: { ...page, records }, key });
         if (capped) break;
       }
-      if (ctx.stored)
-        await storePages(
-          target,
-          kp,
-          pages.map((p) => p.page),
-          tally,
-        );
-      else for (const { page } of pages) summary.records += page.records.length;
-      // Children after their parents' page is stored, keyed by page so a retried job enqueues no duplicate.
-      for (const { page, key } of pages) {
-        for (const child of ctx.children)
-          if (page.records.length > 0) await ctx.onParents(child, page.records, key);
-      }
+      // Child jobs are enqueued while their parents' pages are stored, as a local run reads children
+      // while it stores (read-kinds.ts): the other workers start on them one write sooner. Keyed by
+      // page, so a retried job enqueues no duplicate.
+      const enqueued = enqueueChildren(ctx, pages);
+      const stored = ctx.stored
+        ? storePages(
+            target,
+            kp,
+            pages.map((p) => p.page),
+            tally,
+          )
+        : undefined;
+      if (!stored) for (const { page } of pages) summary.records += page.records.length;
+      await Promise.all([enqueued, stored]);
       if (capped) break;
     }
     ctx.signal.throwIfAborted();
@@ -138,6 +139,14 @@ export async function runJob(ctx: JobContext, spec: JobSpec): Promise<JobResult>
     ...(Object.keys(tally.cursors).length > 0 && { cursors: tally.cursors }),
     blueprints: [...tally.blueprints],
   };
+}
+
+/** Each page's records to every child kind, one page after the other (a page is one onParents call). */
+async function enqueueChildren(ctx: JobContext, pages: { page: PageOfKind; key: string }[]): Promise<void> {
+  for (const { page, key } of pages) {
+    if (page.records.length === 0) continue;
+    for (const child of ctx.children) await ctx.onParents(child, page.records, key);
+  }
 }
 
 function chainAt(kp: KindPlan, index: number): ChainStart {

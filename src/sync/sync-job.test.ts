@@ -1,0 +1,92 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Entity } from '../catalog/index.js';
+import { startTestServer, type TestServer } from '../testing/test-server.js';
+import { type Integration, openIntegration } from './open-integration.js';
+import { runJob } from './sync-job.js';
+
+const MANIFEST = `
+name: fan
+config:
+  baseUrl: { type: url, required: true }
+connection:
+  baseUrl: "{config.baseUrl}"
+  retry: { attempts: 1 }
+resources:
+  item:
+    request: { path: /api/link/items, query: { per_page: "4" } }
+    paginate: { type: link }
+  detail:
+    parent: item
+    request: { path: "/api/items/{parent.id}" }
+mapping:
+  resources:
+    - kind: item
+      port:
+        entity:
+          mappings: { identifier: '.id | tostring', blueprint: '"item"' }
+`;
+
+let dir: string;
+let server: TestServer | undefined;
+let integration: Integration | undefined;
+
+afterEach(async () => {
+  await integration?.close();
+  await server?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('runJob', () => {
+  it("enqueues a page's child jobs while the page is stored, not after", async () => {
+    dir = await mkdtemp(join(tmpdir(), 'inlet-job-'));
+    await writeFile(join(dir, 'inlet.yaml'), MANIFEST);
+    server = await startTestServer({ items: 10 });
+    integration = await openIntegration(dir, { set: [`baseUrl=${server.url}`] });
+    const plan = await integration.compile(integration.planData());
+    const kp = plan.kinds.find((k) => k.kind === 'item')!;
+    const enqueued: { child: string; ids: unknown[]; key: string }[] = [];
+    let childrenSeen = () => {};
+    const seen = new Promise<void>((resolve) => {
+      childrenSeen = resolve;
+    });
+    const stored: string[] = [];
+    // The first write returns only once a child job exists: a job that enqueued children after
+    // storing their parents would never get there.
+    const store = {
+      async upsertBatch(_integration: string, _run: number, entities: Entity[]) {
+        await seen;
+        stored.push(...entities.map((e) => e.identifier));
+        return { upserted: entities.length, unchanged: 0 };
+      },
+    };
+    const result = await runJob(
+      {
+        integration: 'fan',
+        runId: 1,
+        kp,
+        client: integration.connect(),
+        mapper: integration.mapper,
+        store,
+        stored: true,
+        children: ['detail'],
+        concurrency: 1,
+        signal: new AbortController().signal,
+        onParents: async (child, records, key) => {
+          enqueued.push({ child, ids: records.map((r) => r.id), key });
+          childrenSeen();
+        },
+      },
+      { kind: 'item', chain: 0 },
+    );
+    expect(result.upserted).toBe(10);
+    expect(stored.sort()).toEqual(Array.from({ length: 10 }, (_, i) => String(i + 1)).sort());
+    // Every page went to the child kind once, in page order, keyed by chain and page.
+    expect(enqueued.map((e) => e.ids.length)).toEqual([4, 4, 2]);
+    expect(enqueued.flatMap((e) => e.ids)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+    expect(new Set(enqueued.map((e) => e.key)).size).toBe(3);
+    expect(enqueued.every((e) => e.child === 'detail')).toBe(true);
+  });
+});
