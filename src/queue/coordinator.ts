@@ -91,8 +91,25 @@ export async function runQueued(
   opening?: Promise<CatalogStore>,
 ): Promise<SyncSummary> {
   const db = requirePostgres(options.db);
-  const store = await (opening ?? openCatalog(db));
-  const redis = redisConnection(options.queue);
+  let redis: Redis;
+  try {
+    redis = redisConnection(options.queue);
+  } catch (error) {
+    // A bad --queue URL: the catalog being opened for this run is closed, not left holding the process.
+    void opening?.then((s) => s.close()).catch(() => {});
+    throw error;
+  }
+  // The queue's connections open while the catalog, cursors, plan and lease are read: all of them
+  // stand before the first job (docs/performance.md, scale-out).
+  const bull = openQueue(options.queue);
+  let store: CatalogStore;
+  try {
+    store = await (opening ?? openCatalog(db));
+  } catch (error) {
+    await bull.close();
+    redis.disconnect();
+    throw error;
+  }
   try {
     const cursors = options.full ? {} : await storedCursors(store, integration.loaded);
     const data = integration.planData(cursors);
@@ -133,7 +150,7 @@ export async function runQueued(
     let fatal: unknown;
     try {
       for (const s of summaries.values()) options.onProgress?.(s);
-      await runJobs(options.queue, redis, runKey, spec, plan, tracker, run.signal);
+      await runJobs(bull, redis, runKey, spec, plan, tracker, run.signal);
       const aborted = run.signal.aborted;
       for (const kp of selection.selected) {
         const summary = summaries.get(kp.kind)!;
@@ -167,17 +184,42 @@ export async function runQueued(
     } finally {
       await run.release();
       await store.finishRun(run.runId, outcomeOf(plan, summaries, selection.skipped, result, fatal));
-      await cleanUp(options.queue, redis, runKey, read);
+      await cleanUp(bull.queue, redis, runKey, read);
     }
   } finally {
+    await bull.close();
     redis.disconnect();
     await store.close();
   }
 }
 
+/** The run's queue and its event stream; `ready` once the stream is read, so no completion is missed. */
+interface RunQueue {
+  queue: Queue<QueueJobData>;
+  events: QueueEvents;
+  close(): Promise<void>;
+}
+
+function openQueue(url: string): RunQueue {
+  const connection = bullConnection(url);
+  const queue = new Queue<QueueJobData>(QUEUE_NAME, { connection });
+  const events = new QueueEvents(QUEUE_NAME, { connection });
+  // Errors surface through the commands that use them (waitUntilReady, addBulk); not as 'error' events.
+  queue.on('error', () => {});
+  events.on('error', () => {});
+  return {
+    queue,
+    events,
+    async close() {
+      await events.close();
+      await queue.close();
+    },
+  };
+}
+
 /** Enqueue the top-level chains and wait until every job of the run finished (or the run aborts). */
 async function runJobs(
-  url: string,
+  { queue, events }: RunQueue,
   redis: Redis,
   run: string,
   spec: RunSpec,
@@ -185,56 +227,50 @@ async function runJobs(
   tracker: RunTracker,
   signal: AbortSignal,
 ): Promise<void> {
-  const connection = bullConnection(url);
-  const queue = new Queue<QueueJobData>(QUEUE_NAME, { connection });
-  const events = new QueueEvents(QUEUE_NAME, { connection });
+  await events.waitUntilReady();
+  await redis.set(specKey(run), JSON.stringify(spec), 'EX', 7 * 24 * 3600);
+  let resolveDone = () => {};
+  const done = new Promise<void>((resolve) => {
+    resolveDone = resolve;
+  });
+  let idleSince = Date.now();
+  const check = async () => {
+    idleSince = Date.now();
+    if (tracker.finished.size >= (await redis.scard(jobsKey(run)))) resolveDone();
+  };
+  const onCompleted = ({ jobId, returnvalue }: { jobId: string; returnvalue: unknown }) => {
+    if (!jobOfRun(run, jobId)) return;
+    const value = typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue;
+    tracker.completed(jobId, value as JobResult);
+    void check().catch(() => {});
+  };
+  const onFailed = ({ jobId, failedReason }: { jobId: string; failedReason: string }) => {
+    if (!jobOfRun(run, jobId)) return;
+    tracker.failed(jobId, failedReason);
+    void check().catch(() => {});
+  };
+  events.on('completed', onCompleted);
+  events.on('failed', onFailed);
+  // Events are the fast path; if none came for a while, read the states of unfinished jobs (a trimmed stream).
+  const sweep = setInterval(() => {
+    if (Date.now() - idleSince < 5000) return;
+    idleSince = Date.now();
+    void sweepStates(redis, queue, run, tracker).then(check, () => {});
+  }, 1000);
   try {
-    await events.waitUntilReady();
-    await redis.set(specKey(run), JSON.stringify(spec), 'EX', 7 * 24 * 3600);
-    let resolveDone = () => {};
-    const done = new Promise<void>((resolve) => {
-      resolveDone = resolve;
-    });
-    let idleSince = Date.now();
-    const check = async () => {
-      idleSince = Date.now();
-      if (tracker.finished.size >= (await redis.scard(jobsKey(run)))) resolveDone();
-    };
-    const onCompleted = ({ jobId, returnvalue }: { jobId: string; returnvalue: unknown }) => {
-      if (!jobOfRun(run, jobId)) return;
-      const value = typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue;
-      tracker.completed(jobId, value as JobResult);
-      void check().catch(() => {});
-    };
-    const onFailed = ({ jobId, failedReason }: { jobId: string; failedReason: string }) => {
-      if (!jobOfRun(run, jobId)) return;
-      tracker.failed(jobId, failedReason);
-      void check().catch(() => {});
-    };
-    events.on('completed', onCompleted);
-    events.on('failed', onFailed);
     const jobs = topLevelJobs(run, spec, plan);
     if (jobs.length > 0) await redis.sadd(jobsKey(run), ...jobs.map((j) => j.opts.jobId));
     await queue.addBulk(jobs);
     await check();
-    // Events are the fast path; if none came for a while, read the states of unfinished jobs (a trimmed stream).
-    const sweep = setInterval(() => {
-      if (Date.now() - idleSince < 5000) return;
-      idleSince = Date.now();
-      void sweepStates(redis, queue, run, tracker).then(check, () => {});
-    }, 1000);
     const aborted = new Promise<void>((resolve) => {
       if (signal.aborted) resolve();
       signal.addEventListener('abort', () => resolve(), { once: true });
     });
-    try {
-      await Promise.race([done, aborted]);
-    } finally {
-      clearInterval(sweep);
-    }
+    await Promise.race([done, aborted]);
   } finally {
-    await events.close();
-    await queue.close();
+    clearInterval(sweep);
+    events.off('completed', onCompleted);
+    events.off('failed', onFailed);
   }
 }
 
@@ -265,16 +301,11 @@ async function sweepStates(redis: Redis, queue: Queue, run: string, tracker: Run
 }
 
 /** The run's jobs, spec (secrets) and counters leave Redis with the run; a late job finds no spec and skips. */
-async function cleanUp(url: string, redis: Redis, run: string, kinds: string[]): Promise<void> {
+async function cleanUp(queue: Queue, redis: Redis, run: string, kinds: string[]): Promise<void> {
   try {
-    const queue = new Queue(QUEUE_NAME, { connection: bullConnection(url) });
-    try {
-      const ids = await redis.smembers(jobsKey(run));
-      for (let i = 0; i < ids.length; i += 200) {
-        await Promise.all(ids.slice(i, i + 200).map((id) => queue.remove(id).catch(() => 0)));
-      }
-    } finally {
-      await queue.close();
+    const ids = await redis.smembers(jobsKey(run));
+    for (let i = 0; i < ids.length; i += 200) {
+      await Promise.all(ids.slice(i, i + 200).map((id) => queue.remove(id).catch(() => 0)));
     }
     const counters = kinds.flatMap((k) => [itemsKey(run, k), itemPagesKey(run, k)]);
     await redis.del(specKey(run), jobsKey(run), ...counters);

@@ -276,3 +276,28 @@ describe('--queue with a SQLite catalog', () => {
     }
   });
 });
+
+describe.skipIf(postgresUnavailable())('--queue that is not a Redis URL', () => {
+  let pgdb: TestPostgres;
+  beforeAll(async () => {
+    pgdb = await startPostgres();
+  });
+  afterAll(() => pgdb?.stop());
+
+  it('is refused with one line, and the catalog it began to open does not keep the process alive', async () => {
+    const args = ['sync', GITHUB, '--set', 'orgs=acme', '--queue', 'http://127.0.0.1:1', '--db', pgdb.url];
+    // A child process: a pg pool left open would hold it until the pool's 10 s idle timeout, past
+    // this test's 8 s (it exits in well under a second).
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).not.toBe(0);
+    expect(err.trimEnd().split('\n')).toHaveLength(1);
+    expect(err).toMatch(
+      /^E_CONFIG.*--queue: "http:\/\/127\.0\.0\.1:1" is not a redis:\/\/ or rediss:\/\/ URL/,
+    );
+  }, 8_000);
+});
