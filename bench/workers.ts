@@ -205,6 +205,10 @@ async function latencyBound(): Promise<void> {
         const db = await startPostgres();
         fresh.push(db);
         const m = await timed(r, sim, db.url, () => sim.resetRateLimits());
+        // Dropped at once, so later rounds do not run beside a growing pile of fresh catalogs for
+        // autovacuum to visit (the slower late rounds were not this, docs/performance.md).
+        await db.stop();
+        fresh.splice(fresh.indexOf(db), 1);
         first.get(r)!.push(m);
         console.log(
           `latency  round ${round + 1} ${r.who.padEnd(12)} first sync ${secs(m.wallMs).padStart(5)} s  requests ${m.requests}  rejections ${m.rejections}  ${m.status}  ${cpuText(m.cpu)}`,
