@@ -243,9 +243,11 @@ describe.each<Factory>([sqliteFactory(), postgresFactory()])('catalog schema on 
           await factory.sql(target, 'DROP FUNCTION inlet_upsert_batch');
           await factory.setVersion(target, 4);
           const opening = openCatalog(target);
-          const waiting =
-            "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted";
-          while ((await holder.query<{ n: number }>(waiting)).rows[0]?.n !== 1) {
+          // This database's wait on this lock only: other test files share the server.
+          const waiting = `SELECT count(*)::int AS n FROM pg_locks
+            WHERE locktype = 'advisory' AND NOT granted AND classid = 0 AND objid = $1 AND objsubid = 1
+              AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`;
+          while ((await holder.query<{ n: number }>(waiting, [SCHEMA_LOCK])).rows[0]?.n !== 1) {
             await new Promise((resolve) => setTimeout(resolve, 20));
           }
           expect(await factory.version(target)).toBe(4);

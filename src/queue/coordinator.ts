@@ -8,6 +8,7 @@
 import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { type CatalogStore, openCatalog } from '../catalog/index.js';
+import { closeInOrder } from '../http/async/index.js';
 import { incrementalStateKey, type KindSummary, type SyncSummary } from '../sync/engine.js';
 import { type LeaseSettings, startLeasedRun } from '../sync/lease.js';
 import { checkKinds, type Integration, openIntegration, storedCursors } from '../sync/open-integration.js';
@@ -106,8 +107,7 @@ export async function runQueued(
   try {
     store = await (opening ?? openCatalog(db));
   } catch (error) {
-    await bull.close();
-    redis.disconnect();
+    await closeInOrder([() => bull.close(), () => redis.disconnect()]).catch(() => {});
     throw error;
   }
   try {
@@ -182,14 +182,15 @@ export async function runQueued(
       fatal = error;
       throw error;
     } finally {
-      await run.release();
-      await store.finishRun(run.runId, outcomeOf(plan, summaries, selection.skipped, result, fatal));
-      await cleanUp(bull.queue, redis, runKey, read);
+      await closeInOrder([
+        () => run.release(),
+        () => store.finishRun(run.runId, outcomeOf(plan, summaries, selection.skipped, result, fatal)),
+        () => cleanUp(bull.queue, redis, runKey, read),
+      ]);
     }
   } finally {
-    await bull.close();
-    redis.disconnect();
-    await store.close();
+    // Each closed although one before it fails: a pool left open would hold the process.
+    await closeInOrder([() => bull.close(), () => redis.disconnect(), () => store.close()]);
   }
 }
 
@@ -210,10 +211,7 @@ function openQueue(url: string): RunQueue {
   return {
     queue,
     events,
-    async close() {
-      await events.close();
-      await queue.close();
-    },
+    close: () => closeInOrder([() => events.close(), () => queue.close()]),
   };
 }
 

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { QueueEvents } from 'bullmq';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { githubApp } from '../../integrations/github/simulator/app.js';
 import { generateData } from '../../integrations/github/simulator/data.js';
 import { SIMULATOR_TOKEN, startSimulator } from '../../integrations/github/simulator/start.js';
@@ -277,27 +277,34 @@ describe('--queue with a SQLite catalog', () => {
   });
 });
 
-describe.skipIf(postgresUnavailable())('--queue that is not a Redis URL', () => {
-  let pgdb: TestPostgres;
-  beforeAll(async () => {
-    pgdb = await startPostgres();
-  });
-  afterAll(() => pgdb?.stop());
-
-  it('is refused with one line, and the catalog it began to open does not keep the process alive', async () => {
-    const args = ['sync', GITHUB, '--set', 'orgs=acme', '--queue', 'http://127.0.0.1:1', '--db', pgdb.url];
-    // A child process: a pg pool left open would hold it until the pool's 10 s idle timeout, past
-    // this test's 8 s (it exits in well under a second).
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr!.on('data', (d: Buffer) => {
-      err += d.toString();
+describe.skipIf(postgresUnavailable() ?? (!existsSync(CLI) && 'run npm run build first'))(
+  '--queue that is not a Redis URL',
+  () => {
+    let pgdb: TestPostgres;
+    beforeAll(async () => {
+      pgdb = await startPostgres();
     });
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-    expect(code).not.toBe(0);
-    expect(err.trimEnd().split('\n')).toHaveLength(1);
-    expect(err).toMatch(
-      /^E_CONFIG.*--queue: "http:\/\/127\.0\.0\.1:1" is not a redis:\/\/ or rediss:\/\/ URL/,
-    );
-  }, 8_000);
-});
+    afterAll(() => pgdb?.stop());
+
+    it('is refused with one line, and the catalog it began to open does not keep the process alive', async () => {
+      const args = ['sync', GITHUB, '--set', 'orgs=acme', '--queue', 'http://127.0.0.1:1', '--db', pgdb.url];
+      // A child process: a pg pool left open would hold it until the pool's 10 s idle timeout, past
+      // this test's 8 s (it exits in well under a second).
+      const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      child.stderr!.on('data', (d: Buffer) => {
+        err += d.toString();
+      });
+      // On a timeout the child is still up: it must not outlive the test.
+      onTestFinished(() => {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      });
+      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+      expect(code).not.toBe(0);
+      expect(err.trimEnd().split('\n')).toHaveLength(1);
+      expect(err).toMatch(
+        /^E_CONFIG.*--queue: "http:\/\/127\.0\.0\.1:1" is not a redis:\/\/ or rediss:\/\/ URL/,
+      );
+    }, 8_000);
+  },
+);

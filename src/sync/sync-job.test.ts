@@ -41,12 +41,7 @@ afterEach(async () => {
 
 describe('runJob', () => {
   it("enqueues a page's child jobs while the page is stored, not after", async () => {
-    dir = await mkdtemp(join(tmpdir(), 'inlet-job-'));
-    await writeFile(join(dir, 'inlet.yaml'), MANIFEST);
-    server = await startTestServer({ items: 10 });
-    integration = await openIntegration(dir, { set: [`baseUrl=${server.url}`] });
-    const plan = await integration.compile(integration.planData());
-    const kp = plan.kinds.find((k) => k.kind === 'item')!;
+    const { kp, fan } = await itemKind();
     const enqueued: { child: string; ids: unknown[]; key: string }[] = [];
     let childrenSeen = () => {};
     const seen = new Promise<void>((resolve) => {
@@ -67,8 +62,8 @@ describe('runJob', () => {
         integration: 'fan',
         runId: 1,
         kp,
-        client: integration.connect(),
-        mapper: integration.mapper,
+        client: fan.connect(),
+        mapper: fan.mapper,
         store,
         stored: true,
         children: ['detail'],
@@ -89,4 +84,77 @@ describe('runJob', () => {
     expect(new Set(enqueued.map((e) => e.key)).size).toBe(3);
     expect(enqueued.every((e) => e.child === 'detail')).toBe(true);
   });
+
+  // A job whose write fails while its children are being enqueued (or the reverse) must not
+  // reject until the other is done: the coordinator would count it finished and clean the run
+  // up, and the late enqueue would add jobs to a run that no longer exists.
+  for (const failing of ['store', 'enqueue'] as const) {
+    it(`rejects only once its enqueues and writes settled, when the ${failing} fails`, async () => {
+      const { kp, fan } = await itemKind();
+      let open = () => {};
+      const gate = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      let started = () => {};
+      const bothStarted = new Promise<void>((resolve) => {
+        started = resolve;
+      });
+      let calls = 0;
+      const events: string[] = [];
+      const boom = new Error(`${failing} failed`);
+      // The failing side fails at once; the other waits on the gate.
+      const side = async (name: 'store' | 'enqueue') => {
+        if (++calls === 2) started();
+        if (name === failing) {
+          events.push(`${name} rejected`);
+          throw boom;
+        }
+        await gate;
+        events.push(`${name} done`);
+      };
+      const outcome = runJob(
+        {
+          integration: 'fan',
+          runId: 1,
+          kp,
+          client: fan.connect(),
+          mapper: fan.mapper,
+          store: {
+            async upsertBatch() {
+              await side('store');
+              return { upserted: 0, unchanged: 0 };
+            },
+          },
+          stored: true,
+          children: ['detail'],
+          concurrency: 1,
+          signal: new AbortController().signal,
+          onParents: () => side('enqueue'),
+        },
+        { kind: 'item', chain: 0 },
+      ).then(
+        () => 'resolved',
+        (e: unknown) => {
+          events.push('job rejected');
+          return e;
+        },
+      );
+      await bothStarted;
+      await new Promise((r) => setTimeout(r, 30));
+      expect(events).toEqual([`${failing} rejected`]);
+      open();
+      expect(await outcome).toBe(boom);
+      const other = failing === 'store' ? 'enqueue' : 'store';
+      expect(events).toEqual([`${failing} rejected`, `${other} done`, 'job rejected']);
+    });
+  }
 });
+
+async function itemKind() {
+  dir = await mkdtemp(join(tmpdir(), 'inlet-job-'));
+  await writeFile(join(dir, 'inlet.yaml'), MANIFEST);
+  server = await startTestServer({ items: 10 });
+  integration = await openIntegration(dir, { set: [`baseUrl=${server.url}`] });
+  const plan = await integration.compile(integration.planData());
+  return { kp: plan.kinds.find((k) => k.kind === 'item')!, fan: integration };
+}

@@ -5,7 +5,7 @@
  * handed their parents page by page, so no job holds more than a few pages.
  */
 import type { CatalogStore } from '../catalog/index.js';
-import { mergeBounded, pageBatches } from '../http/async/index.js';
+import { mergeBounded, pageBatches, settleAll } from '../http/async/index.js';
 import type { Client } from '../http/client.js';
 import type { Counts, Mapper } from './engine.js';
 import { kindContext, type PageTally, storePages } from './kind-pages.js';
@@ -126,7 +126,9 @@ export async function runJob(ctx: JobContext, spec: JobSpec): Promise<JobResult>
           )
         : undefined;
       if (!stored) for (const { page } of pages) summary.records += page.records.length;
-      await Promise.all([enqueued, stored]);
+      // Both settle before the job fails: a job that rejected while its enqueues went on would let
+      // the coordinator finish the run, then add jobs to a run already cleaned up.
+      await settleAll([enqueued, stored]);
       if (capped) break;
     }
     ctx.signal.throwIfAborted();

@@ -8,3 +8,4 @@ export { fanOut } from './fan-out.js';
 export { mergeBounded } from './merge-bounded.js';
 export { pageBatches, readAhead, readAheadBatches } from './read-ahead.js';
 export { RunMemo } from './run-memo.js';
+export { closeInOrder, settleAll } from './settle-all.js';
