@@ -2,21 +2,17 @@
  * The mapper and HTTP client of queued runs, kept between runs of one integration whose manifest,
  * settings and mapping are the same: a resync every hour then reuses its compiled mapping, jq thread and
  * keep-alive connections instead of building them again for each run on each worker (bench/workers).
- * Parts no run uses are closed once more than `keep` sets are open.
+ * Parts no run uses are closed once more than `keep` sets are open (held-cache.ts).
  */
 import { createHash } from 'node:crypto';
 import type { Client } from '../http/client.js';
 import type { Mapper } from '../sync/engine.js';
+import { heldCache } from './held-cache.js';
 import type { RunSpec } from './run-spec.js';
 
 export interface RunParts {
   mapper: Mapper;
   client: Client;
-}
-
-interface Entry {
-  parts: Promise<RunParts>;
-  users: number;
 }
 
 export interface PartsCache {
@@ -32,57 +28,17 @@ const keyOf = (spec: RunSpec) =>
     .update(JSON.stringify([spec.manifest, spec.settings, spec.foreignMapping ?? null]))
     .digest('hex');
 
-const closeParts = async (parts: Promise<RunParts>) => {
-  const opened = await parts.catch(() => undefined);
-  if (!opened) return;
-  await opened.mapper.close?.();
-  await opened.client.close();
+const closeParts = async (parts: RunParts) => {
+  await parts.mapper.close?.();
+  await parts.client.close();
 };
 
 /** @example const cache = partsCache(4); const parts = await cache.take(spec, open); … await cache.release(spec); */
 export function partsCache(keep = 4): PartsCache {
-  const entries = new Map<string, Entry>();
-
-  const trim = async () => {
-    for (const [key, entry] of entries) {
-      if (entries.size <= keep) return;
-      if (entry.users > 0) continue;
-      entries.delete(key);
-      await closeParts(entry.parts);
-    }
-  };
-
+  const cache = heldCache(closeParts, keep);
   return {
-    async take(spec, open) {
-      const key = keyOf(spec);
-      let entry = entries.get(key);
-      if (entry) entries.delete(key);
-      else {
-        entry = { parts: open(), users: 0 };
-        const failed = entry;
-        entry.parts.catch(() => {
-          if (entries.get(key) === failed) entries.delete(key);
-        });
-      }
-      // Re-inserted: the map's order is least recently used first.
-      entries.set(key, entry);
-      entry.users++;
-      try {
-        return await entry.parts;
-      } catch (error) {
-        entry.users--;
-        throw error;
-      }
-    },
-    async release(spec) {
-      const entry = entries.get(keyOf(spec));
-      if (entry) entry.users = Math.max(0, entry.users - 1);
-      await trim();
-    },
-    async close() {
-      const all = [...entries.values()];
-      entries.clear();
-      for (const entry of all) await closeParts(entry.parts);
-    },
+    take: (spec, open) => cache.take(keyOf(spec), open),
+    release: (spec) => cache.release(keyOf(spec)),
+    close: () => cache.close(),
   };
 }

@@ -8,6 +8,7 @@
 import { Queue, Worker } from 'bullmq';
 import { type CatalogStore, openCatalog } from '../catalog/index.js';
 import { isInletError } from '../errors/errors.js';
+import { closeInOrder } from '../http/async/index.js';
 import type { BudgetStore } from '../http/budget-store.js';
 import type { Client } from '../http/client.js';
 import type { Logger } from '../http/log.js';
@@ -19,10 +20,11 @@ import { countHttpEvent, failureOf } from '../sync/kind-pages.js';
 import { createMapper } from '../sync/mapper.js';
 import type { SyncPlan } from '../sync/plan.js';
 import { type JobResult, runJob } from '../sync/sync-job.js';
+import { heldCache } from './held-cache.js';
 import { type ParentTrim, parentProjection } from './parent-fields.js';
 import { redisBudgetStore } from './redis-budget-store.js';
 import { countItems } from './run-items.js';
-import { partsCache } from './run-parts.js';
+import { partsCache, type RunParts } from './run-parts.js';
 import {
   bullConnection,
   childJobId,
@@ -66,6 +68,8 @@ interface OpenRun {
   plan: SyncPlan;
   mapper: Mapper;
   client: Client;
+  /** The catalog's URL, the key its pool is held under. */
+  db: string;
   store: CatalogStore;
   /** Child kinds by kind, and the kind indices for job ids. */
   children: Map<string, string[]>;
@@ -94,25 +98,13 @@ export function startWorker(options: WorkerOptions): RunningWorker {
     options.budgetStore === undefined ? redisBudgetStore(options.queue, { lease: WORKER_LEASE }) : undefined;
   const budgetStore = options.budgetStore ?? ownBudget!;
   const queue = new Queue<QueueJobData>(QUEUE_NAME, { connection: bullConnection(options.queue) });
-  const stores = new Map<string, Promise<CatalogStore>>();
+  // A catalog's pool outlives a run (the next run on the same catalog reuses it), but a worker serving
+  // many catalogs keeps only the few it used last: an idle pool holds connections until its timeout.
+  const stores = heldCache<CatalogStore>((s) => s.close());
   const runs = new Map<string, Promise<OpenRun | undefined>>();
   // Mapper and client outlive a run: the next run of the same integration reuses them (run-parts.ts).
   const parts = partsCache();
   let activeJobs = 0;
-
-  const storeFor = (url: string) => {
-    let store = stores.get(url);
-    if (!store) {
-      store = openCatalog(url);
-      stores.set(url, store);
-      // A catalog that could not be opened (PostgreSQL down) is tried again by the next job.
-      const failed = store;
-      failed.catch(() => {
-        if (stores.get(url) === failed) stores.delete(url);
-      });
-    }
-    return store;
-  };
 
   const openRun = async (run: string): Promise<OpenRun | undefined> => {
     const text = await redis.get(specKey(run));
@@ -128,44 +120,28 @@ export function startWorker(options: WorkerOptions): RunningWorker {
     };
     const foreign = spec.foreignMapping && ({ ...spec.foreignMapping } as MappingFile);
     const plan = await compilePlan(spec.plan);
-    // The catalog first: parts taken are given back only by closeRun, which a run that failed to open never reaches.
-    const store = await storeFor(options.db ?? requirePostgres(spec.db));
-    const { mapper, client } = await parts.take(spec, async () => ({
-      mapper: await createMapper(loaded, foreign, (m) => options.logger?.warn(m)),
-      client: connect(loaded, {
-        budgetStore,
-        logger: options.logger,
-        onEvent: (event) => {
-          countHttpEvent(event);
-          options.metrics?.httpEvent(spec.plan.integration, event);
-        },
-      }),
-    }));
-    const children = new Map<string, string[]>();
-    for (const k of plan.kinds) {
-      if (k.parent && spec.read.includes(k.kind))
-        children.set(k.parent, [...(children.get(k.parent) ?? []), k.kind]);
+    const db = options.db ?? requirePostgres(spec.db);
+    // Both given back by closeRun, or here if the rest of the run fails to open.
+    const store = await stores.take(db, () => openCatalog(db));
+    let held: RunParts | undefined;
+    try {
+      held = await parts.take(spec, async () => ({
+        mapper: await createMapper(loaded, foreign, (m) => options.logger?.warn(m)),
+        client: connect(loaded, {
+          budgetStore,
+          logger: options.logger,
+          onEvent: (event) => {
+            countHttpEvent(event);
+            options.metrics?.httpEvent(spec.plan.integration, event);
+          },
+        }),
+      }));
+      return { ...jobShape(spec, plan, held.mapper), spec, plan, db, store, ...held };
+    } catch (error) {
+      if (held) await parts.release(spec);
+      await stores.release(db);
+      throw error;
     }
-    const trims = new Map<string, ParentTrim>();
-    for (const kind of [...children.values()].flat()) {
-      const resource = spec.manifest.resources[kind];
-      const trim = resource && parentProjection(resource, mapper.readsParent(kind));
-      if (trim) trims.set(kind, trim);
-    }
-    const index = new Map(plan.kinds.map((k, i) => [k.kind, i]));
-    return {
-      spec,
-      plan,
-      mapper,
-      client,
-      store,
-      children,
-      trims,
-      index,
-      active: 0,
-      evicted: false,
-      closed: false,
-    };
   };
 
   const runFor = (run: string) => {
@@ -310,6 +286,7 @@ export function startWorker(options: WorkerOptions): RunningWorker {
     if (!opened || opened.closed) return;
     opened.closed = true;
     await parts.release(opened.spec);
+    await stores.release(opened.db);
   }
 
   return {
@@ -319,14 +296,30 @@ export function startWorker(options: WorkerOptions): RunningWorker {
       await worker.close();
       await queue.close();
       for (const pending of runs.values()) await pending.then(closeRun, () => {});
-      await parts.close();
-      for (const store of stores.values())
-        await store.then(
-          (s) => s.close(),
-          () => {},
-        );
-      await ownBudget?.close();
-      redis.disconnect();
+      // Each closed although one before it fails: a pool left open would hold the process.
+      await closeInOrder([
+        () => parts.close(),
+        () => stores.close(),
+        () => ownBudget?.close(),
+        () => redis.disconnect(),
+      ]);
     },
   };
+}
+
+/** Of a run's plan: the child kinds of each kind, what of a parent their jobs carry, and kind indices. */
+function jobShape(spec: RunSpec, plan: SyncPlan, mapper: Mapper) {
+  const children = new Map<string, string[]>();
+  for (const k of plan.kinds) {
+    if (k.parent && spec.read.includes(k.kind))
+      children.set(k.parent, [...(children.get(k.parent) ?? []), k.kind]);
+  }
+  const trims = new Map<string, ParentTrim>();
+  for (const kind of [...children.values()].flat()) {
+    const resource = spec.manifest.resources[kind];
+    const trim = resource && parentProjection(resource, mapper.readsParent(kind));
+    if (trim) trims.set(kind, trim);
+  }
+  const index = new Map(plan.kinds.map((k, i) => [k.kind, i]));
+  return { children, trims, index, active: 0, evicted: false, closed: false };
 }
