@@ -110,6 +110,34 @@ describe('startApplier: what counts as a failure of an entry', () => {
   });
 });
 
+describe('startApplier: stop()', () => {
+  // The loop yields to I/O after each look at the inbox; a stop() in that yield used to find no nap
+  // to end, and the loop then slept its whole poll (an hour here) before it saw it.
+  it('resolves when it comes while the loop yields after an empty look', async () => {
+    let stopped: Promise<void> | undefined;
+    const claims: CatalogStore = Object.create(store, {
+      claimDeliveries: {
+        value: async () => {
+          // Runs before the loop's own yield: stop() lands between its checks and its nap.
+          setImmediate(() => {
+            stopped ??= applier!.stop();
+          });
+          return [];
+        },
+      },
+    });
+    applier = startApplier({ integration: 't', store: claims, events, mapper, pollMs: 3_600_000 });
+    while (!stopped) await new Promise((r) => setTimeout(r, 1));
+    const outcome = await Promise.race([
+      stopped.then(() => 'stopped'),
+      new Promise((r) => setTimeout(() => r('still running after 5 s'), 5_000).unref()),
+    ]);
+    // Not stopped again by afterEach: a hung stop() would hold it for its whole timeout.
+    applier = undefined;
+    expect(outcome).toBe('stopped');
+  });
+});
+
 describe('startApplier during a burst of deliveries', () => {
   it('gives way while wake() keeps coming (small claims, still progressing) and drains the rest after', async () => {
     const limits: number[] = [];

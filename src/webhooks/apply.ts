@@ -169,6 +169,8 @@ export function startApplier(deps: ApplierDeps & ApplierOptions): Applier {
       }
       if (stopping) break;
       await yieldToIo();
+      // stop() may have come during the yield, before there was a nap for it to end.
+      if (stopping) break;
       // A full batch means more are waiting: look again at once.
       if (claimed >= limit || woken) continue;
       nap = new AbortController();
