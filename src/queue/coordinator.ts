@@ -110,6 +110,11 @@ export async function runQueued(
     await closeInOrder([() => bull.close(), () => redis.disconnect()]).catch(() => {});
     throw error;
   }
+  // A run that failed reports its own error, not one of a close after it.
+  let failed = false;
+  const unlessFailed = (error: unknown) => {
+    if (!failed) throw error;
+  };
   try {
     const cursors = options.full ? {} : await storedCursors(store, integration.loaded);
     const data = integration.planData(cursors);
@@ -180,17 +185,23 @@ export async function runQueued(
       return result;
     } catch (error) {
       fatal = error;
+      failed = true;
       throw error;
     } finally {
       await closeInOrder([
         () => run.release(),
         () => store.finishRun(run.runId, outcomeOf(plan, summaries, selection.skipped, result, fatal)),
         () => cleanUp(bull.queue, redis, runKey, read),
-      ]);
+      ]).catch(unlessFailed);
     }
+  } catch (error) {
+    failed = true;
+    throw error;
   } finally {
     // Each closed although one before it fails: a pool left open would hold the process.
-    await closeInOrder([() => bull.close(), () => redis.disconnect(), () => store.close()]);
+    await closeInOrder([() => bull.close(), () => redis.disconnect(), () => store.close()]).catch(
+      unlessFailed,
+    );
   }
 }
 

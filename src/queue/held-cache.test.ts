@@ -55,4 +55,51 @@ describe('heldCache', () => {
     await cache.release('a');
     expect(closed).toEqual(['up']);
   });
+
+  it('makes room when a new value is taken, and counts a release as a use', async () => {
+    const closed: string[] = [];
+    const cache = heldCache<string>((v) => {
+      closed.push(v);
+    }, 2);
+    await cache.take('a', async () => 'a');
+    await cache.take('b', async () => 'b');
+    // a, taken first, is let go of last: b is now the least recently used.
+    await cache.release('b');
+    await cache.release('a');
+    await cache.take('c', async () => 'c');
+    await new Promise((r) => setImmediate(r));
+    expect(closed).toEqual(['b']);
+  });
+
+  it('gives two takes of a value still opening the one value, opened once', async () => {
+    let opened = 0;
+    let finish = (_v: string) => {};
+    const open = () => {
+      opened++;
+      return new Promise<string>((resolve) => {
+        finish = resolve;
+      });
+    };
+    const cache = heldCache<string>(() => {});
+    const first = cache.take('a', open);
+    const second = cache.take('a', open);
+    finish('A');
+    expect(await Promise.all([first, second])).toEqual(['A', 'A']);
+    expect(opened).toBe(1);
+  });
+
+  it('close() waits for a close a trim began', async () => {
+    const log: string[] = [];
+    // a, trimmed first, takes longer to close than b, which close() itself closes.
+    const cache = heldCache<string>(async (v) => {
+      await new Promise((r) => setTimeout(r, v === 'a' ? 60 : 5));
+      log.push(`closed ${v}`);
+    }, 1);
+    await cache.take('a', async () => 'a');
+    void cache.release('a');
+    await cache.take('b', async () => 'b'); // a is trimmed: its close is under way
+    await cache.close();
+    log.push('close resolved');
+    expect(log).toEqual(['closed b', 'closed a', 'close resolved']);
+  });
 });

@@ -21,11 +21,18 @@ export interface HeldCache<V> {
 }
 
 /**
- * @param keep values kept open although no run holds them. @default 4
- * @example const pools = heldCache<CatalogStore>((s) => s.close()); const s = await pools.take(url, () => openCatalog(url)); … await pools.release(url);
+ * @param close closes a value no run holds any more (a pool: `(s) => s.close()`).
+ * @param keep values kept open in all, held or not; more only while runs hold them.
+ * @default keep 4
+ * @example
+ * const pools = heldCache<CatalogStore>((s) => s.close());
+ * const store = await pools.take(url, () => openCatalog(url)); // … the run …
+ * await pools.release(url);
  */
 export function heldCache<V>(close: (value: V) => unknown, keep = 4): HeldCache<V> {
   const entries = new Map<string, Entry<V>>();
+  // Closes begun by a trim: close() waits for them too, so nothing is still closing once it resolves.
+  const closing = new Set<Promise<void>>();
   const closeEntry = async (entry: Entry<V>) => {
     const opened = await entry.value.then(
       (v) => ({ v }),
@@ -40,15 +47,23 @@ export function heldCache<V>(close: (value: V) => unknown, keep = 4): HeldCache<
       if (entry.users > 0) continue;
       entries.delete(key);
       // What was let go of failing to close is no reason to fail the run that let go of it.
-      await closeEntry(entry).catch(() => {});
+      const closed = closeEntry(entry).catch(() => {});
+      closing.add(closed);
+      await closed;
+      closing.delete(closed);
     }
+  };
+
+  /** Moved to the end: the map's order is least recently used first. */
+  const touch = (key: string, entry: Entry<V>) => {
+    entries.delete(key);
+    entries.set(key, entry);
   };
 
   return {
     async take(key, open) {
       let entry = entries.get(key);
-      if (entry) entries.delete(key);
-      else {
+      if (!entry) {
         entry = { value: open(), users: 0 };
         // A value that failed to open (PostgreSQL down) is opened again by the next take.
         const failed = entry;
@@ -56,8 +71,7 @@ export function heldCache<V>(close: (value: V) => unknown, keep = 4): HeldCache<
           if (entries.get(key) === failed) entries.delete(key);
         });
       }
-      // Re-inserted: the map's order is least recently used first.
-      entries.set(key, entry);
+      touch(key, entry);
       entry.users++;
       // Room for this one: an idle value past `keep` goes now, not at the next release.
       void trim();
@@ -70,13 +84,16 @@ export function heldCache<V>(close: (value: V) => unknown, keep = 4): HeldCache<
     },
     async release(key) {
       const entry = entries.get(key);
-      if (entry) entry.users = Math.max(0, entry.users - 1);
+      if (entry) {
+        entry.users = Math.max(0, entry.users - 1);
+        touch(key, entry);
+      }
       await trim();
     },
     async close() {
       const all = [...entries.values()];
       entries.clear();
-      await closeInOrder(all.map((entry) => () => closeEntry(entry)));
+      await closeInOrder([...all.map((entry) => () => closeEntry(entry)), () => Promise.all(closing)]);
     },
   };
 }

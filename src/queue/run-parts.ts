@@ -5,6 +5,7 @@
  * Parts no run uses are closed once more than `keep` sets are open (held-cache.ts).
  */
 import { createHash } from 'node:crypto';
+import { closeInOrder } from '../http/async/index.js';
 import type { Client } from '../http/client.js';
 import type { Mapper } from '../sync/engine.js';
 import { heldCache } from './held-cache.js';
@@ -28,10 +29,9 @@ const keyOf = (spec: RunSpec) =>
     .update(JSON.stringify([spec.manifest, spec.settings, spec.foreignMapping ?? null]))
     .digest('hex');
 
-const closeParts = async (parts: RunParts) => {
-  await parts.mapper.close?.();
-  await parts.client.close();
-};
+// Both closed although the first fails: the client's keep-alive sockets would stay open.
+const closeParts = (parts: RunParts) =>
+  closeInOrder([() => parts.mapper.close?.(), () => parts.client.close()]);
 
 /** @example const cache = partsCache(4); const parts = await cache.take(spec, open); … await cache.release(spec); */
 export function partsCache(keep = 4): PartsCache {

@@ -149,7 +149,11 @@ export function startWorker(options: WorkerOptions): RunningWorker {
     if (!opened) {
       opened = openRun(run);
       runs.set(run, opened);
-      opened.catch(() => runs.delete(run));
+      // Only this attempt: an evicted run may have been reopened meanwhile, and that one must stay.
+      const attempt = opened;
+      attempt.catch(() => {
+        if (runs.get(run) === attempt) runs.delete(run);
+      });
       // Keep a few runs open; an evicted run is reopened from Redis if one of its jobs comes again.
       if (runs.size > 4) {
         const [oldest, pending] = runs.entries().next().value as [string, Promise<OpenRun | undefined>];
@@ -293,11 +297,13 @@ export function startWorker(options: WorkerOptions): RunningWorker {
     ready: worker.waitUntilReady().then(() => undefined),
     active: () => activeJobs,
     async close() {
-      await worker.close();
-      await queue.close();
-      for (const pending of runs.values()) await pending.then(closeRun, () => {});
       // Each closed although one before it fails: a pool left open would hold the process.
       await closeInOrder([
+        () => worker.close(),
+        () => queue.close(),
+        async () => {
+          for (const pending of runs.values()) await pending.then(closeRun, () => {});
+        },
         () => parts.close(),
         () => stores.close(),
         () => ownBudget?.close(),

@@ -12,7 +12,11 @@ export async function settleAll(tasks: Iterable<Promise<unknown> | undefined>): 
   for (const s of settled) if (s.status === 'rejected') throw s.reason;
 }
 
-/** Runs every closer, each after the one before, even when one fails; then throws the first failure. */
+/**
+ * Runs every closer, each after the one before, even when one fails; then throws the first failure.
+ * @example
+ * await closeInOrder([() => queue.close(), () => redis.disconnect(), () => store.close()]);
+ */
 export async function closeInOrder(closers: Iterable<() => unknown>): Promise<void> {
   let failure: { error: unknown } | undefined;
   for (const close of closers) {
