@@ -136,7 +136,8 @@ export function startWorker(options: WorkerOptions): RunningWorker {
           },
         }),
       }));
-      return { ...jobShape(spec, plan, held.mapper), spec, plan, db, store, ...held };
+      const shape = jobShape(spec, plan, held.mapper);
+      return { ...shape, spec, plan, db, store, ...held, active: 0, evicted: false, closed: false };
     } catch (error) {
       if (held) await parts.release(spec);
       await stores.release(db);
@@ -327,5 +328,5 @@ function jobShape(spec: RunSpec, plan: SyncPlan, mapper: Mapper) {
     if (trim) trims.set(kind, trim);
   }
   const index = new Map(plan.kinds.map((k, i) => [k.kind, i]));
-  return { children, trims, index, active: 0, evicted: false, closed: false };
+  return { children, trims, index };
 }
