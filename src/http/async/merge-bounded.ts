@@ -29,50 +29,68 @@ export async function* mergeBounded<T>(
     throw new ConfigError(`concurrency must be a whole number >= 1, got ${String(concurrency)}`);
   }
   const pending = sourceIterator(sources);
-  const active = new Map<AsyncIterator<T>, Promise<Settled<T>>>();
-  let nextSource: Promise<Settled<T>> | undefined;
+  // Sources with a pull in flight or an item out: the bound, and what an early return() closes.
+  const open = new Set<AsyncIterator<T>>();
+  // Results in the order they settled, so ready sources take turns. A queue, not Promise.race over
+  // every open source: a race costs a reaction on each racer per item, and a source that stays
+  // pending while the others yield thousands of pages would hold them all until it settles.
+  const ready: Settled<T>[] = [];
+  let wake: (() => void) | undefined;
+  const arrive = (settled: Settled<T>) => {
+    ready.push(settled);
+    wake?.();
+    wake = undefined;
+  };
+  const pull = (source: AsyncIterator<T>) => {
+    void pullItem(source).then(arrive);
+  };
+  let pullingSources = false;
   let sourcesDone = false;
   try {
     for (;;) {
       // Pull the next source concurrently with the open ones, so a slow parent never stalls children.
-      if (!sourcesDone && nextSource === undefined && active.size < concurrency) {
-        nextSource = settle(
+      if (!sourcesDone && !pullingSources && open.size < concurrency) {
+        pullingSources = true;
+        void settle(
           () => pending.next(),
-          (result) => ({ from: 'sources', result }),
-        );
+          (result): Settled<T> => ({ from: 'sources', result }),
+        ).then(arrive);
       }
-      const racers = [...active.values()];
-      if (nextSource) racers.push(nextSource);
-      if (racers.length === 0) return;
-      const settled = await Promise.race(racers);
+      const settled = ready.shift();
+      if (settled === undefined) {
+        if (open.size === 0 && !pullingSources) return;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        continue;
+      }
       if (settled.from === 'error') {
-        if (settled.source) active.delete(settled.source);
+        if (settled.source) open.delete(settled.source);
         else sourcesDone = true;
         throw settled.error;
       }
       if (settled.from === 'sources') {
-        nextSource = undefined;
+        pullingSources = false;
         if (settled.result.done) sourcesDone = true;
         else {
           const source = settled.result.value[Symbol.asyncIterator]();
-          active.set(source, pullItem(source));
+          open.add(source);
+          pull(source);
         }
         continue;
       }
       if (settled.result.done) {
-        active.delete(settled.source);
+        open.delete(settled.source);
         continue;
       }
-      // The source stays in `active` while its item is out, so an early return() still closes it.
+      // The source stays open while its item is out, so an early return() still closes it.
       yield settled.result.value;
-      // Re-inserting moves the source to the back of the race: ready sources take turns.
-      active.delete(settled.source);
-      active.set(settled.source, pullItem(settled.source));
+      pull(settled.source);
     }
   } finally {
     // A pending pull settles before return() runs (async generators queue calls), so this waits
     // for in-flight pages rather than abandoning them.
-    const closing: Promise<unknown>[] = [...active.keys()].map((source) =>
+    const closing: Promise<unknown>[] = [...open].map((source) =>
       Promise.resolve().then(() => source.return?.()),
     );
     if (!sourcesDone) closing.push(Promise.resolve().then(() => pending.return?.()));
