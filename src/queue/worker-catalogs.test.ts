@@ -83,4 +83,65 @@ describe.skipIf(redisUnavailable() ?? postgresUnavailable())('a worker serving m
       await worker.close();
     }
   }, 60_000);
+
+  it('gives back a catalog whose run then fails to open, so its pool is closed like any idle one', async () => {
+    const own = await startPostgres();
+    databases.push(own);
+    const admin = new pg.Client({ connectionString: own.url });
+    await admin.connect();
+    const connections = async (name: string) => {
+      const { rows } = await admin.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1',
+        [name],
+      );
+      return rows[0]?.n ?? 0;
+    };
+    const specs = new Redis(queue);
+    const bad = await startPostgres();
+    databases.push(bad);
+    const badName = new URL(bad.url).pathname.slice(1);
+    // No worker yet: the run's spec waits in Redis, and loses its mapping before any worker reads it.
+    // A worker takes the catalog first, then fails at the mapping (createMapper), after the take.
+    const failing = syncQueued(GITHUB, { set: sim.settings, db: bad.url, queue, attempts: 1, backoffMs: 10 });
+    let worker: ReturnType<typeof startWorker> | undefined;
+    try {
+      let key: string | undefined;
+      for (let t = 0; t < 200 && !key; t++) {
+        [key] = await specs.keys('inlet:run:*');
+        if (!key) await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      expect(key, 'the run spec in Redis').toBeDefined();
+      const spec = JSON.parse((await specs.get(key!))!) as { manifest: { mapping?: unknown } };
+      delete spec.manifest.mapping;
+      await specs.set(key!, JSON.stringify(spec), 'KEEPTTL');
+      worker = startWorker({
+        queue,
+        concurrency: 2,
+        budgetStore: redisBudgetStore(redis.url, { prefix: redis.prefix }),
+      });
+      const failed = await failing.then(
+        (summary) => summary.status,
+        (error: unknown) => (error instanceof Error ? error.message : String(error)),
+      );
+      expect(failed).not.toBe('succeeded');
+      // Four good runs on catalogs of their own: a catalog the failed open had kept held would stay
+      // open past them (until pg's 10 s idle timeout); one given back is the least recently used.
+      for (let i = 0; i < 4; i++) {
+        const db = await startPostgres();
+        databases.push(db);
+        const summary = await syncQueued(GITHUB, { set: sim.settings, db: db.url, queue });
+        expect(summary.status).toBe('succeeded');
+      }
+      let left = await connections(badName);
+      for (let t = 0; t < 40 && left > 0; t++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        left = await connections(badName);
+      }
+      expect(left, 'connections to the catalog of the run that failed to open').toBe(0);
+    } finally {
+      specs.disconnect();
+      await admin.end();
+      await worker?.close();
+    }
+  }, 60_000);
 });
