@@ -58,7 +58,13 @@ async function childBench(file: string, args: string[] = []): Promise<string> {
 }
 
 const num = (text: string | undefined) => Number((text ?? 'NaN').replace(/,/g, ''));
-const match = (text: string, pattern: RegExp) => pattern.exec(text) ?? [];
+// A figure a bench no longer prints is named at the end and fails the run, not left as a silent NaN.
+const missing: string[] = [];
+const match = (text: string, pattern: RegExp) => {
+  const found = pattern.exec(text);
+  if (!found) missing.push(String(pattern));
+  return found ?? [];
+};
 
 console.log(`== github-vs-peers + limit (load ${loadavg()[0]?.toFixed(1)} on ${cpus().length} cores)`);
 const { results, dataset } = await runPeers({
@@ -185,7 +191,7 @@ rows.push({
 
 // Scale-out (issue 11): 4 `inlet worker` processes against one process, and one budget across them.
 const workers = await childBench('workers.js', ['--workers', '4']);
-const workersRatio = num(match(workers, /^ratio 4 workers \/ one process: ([\d.]+)x/m)[1]);
+const workersRatio = num(match(workers, /^ratio 4 workers \/ one process: (?:median )?([\d.]+)x/m)[1]);
 const workersRejections = num(match(workers, /^budget-bound rejections across workers: (\d+)/m)[1]);
 rows.push({
   bench: 'workers',
@@ -289,3 +295,7 @@ for (const r of rows)
   console.log(
     `${metText(r.met).replace(/\*/g, '').padEnd(4)} ${r.bench}: ${r.measure}: ${r.value} (target ${r.target})`,
   );
+if (missing.length > 0) {
+  for (const pattern of missing) console.error(`no line of a bench's output matched ${pattern}`);
+  process.exitCode = 1;
+}
