@@ -107,7 +107,8 @@ describe.skipIf(redisUnavailable() ?? postgresUnavailable())('a worker serving m
     try {
       let key: string | undefined;
       for (let t = 0; t < 200 && !key; t++) {
-        [key] = await specs.keys('inlet:run:*');
+        // The spec's key only: the run's job set and counters share its prefix.
+        key = (await specs.keys('inlet:run:*')).find((k) => /^inlet:run:[^:]+$/.test(k));
         if (!key) await new Promise((resolve) => setTimeout(resolve, 25));
       }
       expect(key, 'the run spec in Redis').toBeDefined();
