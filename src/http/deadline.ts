@@ -3,11 +3,9 @@
  * so a server trickling one byte per 300 ms never trips it (issue 8). One coarse interval per
  * transport sweeps the bodies being read, instead of a timer per request (bench/http-overhead).
  */
-import type { Readable } from 'node:stream';
-
 interface Reading {
   until: number;
-  stream: Readable;
+  stop: (error: Error) => void;
   error: () => Error;
 }
 
@@ -21,9 +19,9 @@ export class DeadlineSweeper {
     this.period = Math.min(1000, Math.max(10, Math.round(deadline / 20)));
   }
 
-  /** Destroys `stream` with `error()` once `started + deadline` passes; the returned function stops that. */
-  watch(started: number, stream: Readable, error: () => Error): () => void {
-    const entry: Reading = { until: started + this.deadline, stream, error };
+  /** Calls `stop(error())` once `started + deadline` passes; the returned function cancels that. */
+  watch(started: number, stop: (error: Error) => void, error: () => Error): () => void {
+    const entry: Reading = { until: started + this.deadline, stop, error };
     this.reading.add(entry);
     // An interval, unref'd: it never keeps the process alive, and stops when nothing is being read.
     this.timer ??= setInterval(() => this.sweep(), this.period).unref();
@@ -35,7 +33,7 @@ export class DeadlineSweeper {
     for (const entry of this.reading) {
       if (now < entry.until) continue;
       this.reading.delete(entry);
-      entry.stream.destroy(entry.error());
+      entry.stop(entry.error());
     }
     if (this.reading.size === 0) {
       clearInterval(this.timer);

@@ -171,3 +171,109 @@ describe('decodeJson', () => {
     expect(decodeJson(res, new Redactor())).toEqual({ a: 1 });
   });
 });
+
+describe('transport: one exchange through the dispatcher', () => {
+  it('an abort while the body arrives rejects with the reason and closes the connection', async () => {
+    let closed!: () => void;
+    const gone = new Promise<void>((resolve) => {
+      closed = resolve;
+    });
+    const url = await serve((req, res) => {
+      req.socket.once('close', closed);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('[1,');
+    });
+    const controller = new AbortController();
+    const pending = transport()({ ...get(url), signal: controller.signal });
+    setTimeout(() => controller.abort(new Error('cancelled by the caller')), 50);
+    const error = await failure(pending);
+    expect(error.message).toBe('cancelled by the caller');
+    await gone;
+  });
+
+  it('an abort while queued for a connection rejects at once, and the request is never sent', async () => {
+    const seen: string[] = [];
+    let release!: () => void;
+    const url = await serve((req, res) => {
+      seen.push(req.url ?? '');
+      if (req.url === '/first') release = () => res.end('[]');
+      else res.end('[]');
+    });
+    const dispatcher = new Agent({ connections: 1 });
+    open.push(() => dispatcher.close());
+    const send = transport({ dispatcher });
+    const first = send(get(`${url}/first`));
+    while (seen.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    const controller = new AbortController();
+    const queued = send({ ...get(`${url}/queued`), signal: controller.signal });
+    controller.abort(new Error('not needed any more'));
+    expect((await failure(queued)).message).toBe('not needed any more');
+    release();
+    expect((await first).status).toBe(200);
+    // The connection is free again: a later request goes, the aborted one never did.
+    expect((await send(get(`${url}/later`))).status).toBe(200);
+    expect(seen).toEqual(['/first', '/later']);
+  });
+
+  it('a chunked body past the limit fails as it arrives and stops the download', async () => {
+    let written = 0;
+    let closed = false;
+    const url = await serve((req, res) => {
+      req.socket.once('close', () => {
+        closed = true;
+      });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const more = () => {
+        if (closed || written > 64 * 1024 * 1024) return;
+        written += 64 * 1024;
+        if (res.write(Buffer.alloc(64 * 1024, 0x20))) setImmediate(more);
+        else res.once('drain', more);
+      };
+      more();
+    });
+    const error = await failure(transport({ maxResponseSize: 256 * 1024 })(get(url)));
+    expect(isInletError(error, 'E_RESPONSE')).toBe(true);
+    expect(error.message).toContain('larger than the 262144 bytes limit');
+    while (!closed) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(written).toBeLessThan(16 * 1024 * 1024);
+  });
+
+  it('a stall in the body is E_TIMEOUT naming the body gap, a stall before the headers naming that wait', async () => {
+    const url = await serve((req, res) => {
+      if (req.url === '/body') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('[');
+      }
+    });
+    const send = transport({ timeout: 200, deadline: 60_000 });
+    const body = await failure(send(get(`${url}/body`)));
+    expect(isInletError(body, 'E_TIMEOUT')).toBe(true);
+    expect(body.message).toMatch(/^no response within 200 ms \(GET http:\/\/127\.0\.0\.1:\d+\/body\)$/);
+    const headers = await failure(transport({ timeout: 60_000, deadline: 150 })(get(`${url}/headers`)));
+    expect(isInletError(headers, 'E_TIMEOUT')).toBe(true);
+    expect(headers.message).toContain('no response within 150 ms');
+  });
+
+  it('a connection reset mid-body is E_NETWORK', async () => {
+    const url = await serve((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+      res.write('[1,2,');
+      setTimeout(() => req.socket.destroy(), 20);
+    });
+    const error = await failure(transport()(get(url)));
+    expect(isInletError(error, 'E_NETWORK')).toBe(true);
+  });
+
+  it('a 103 Early Hints answer is skipped for the final response and its headers', async () => {
+    const url = await serve((_req, res) => {
+      res.writeEarlyHints({ link: '</style.css>; rel=preload; as=style' });
+      res.writeHead(200, { 'content-type': 'application/json', 'x-final': 'yes' });
+      res.end('{"ok":true}');
+    });
+    const res = await transport()(get(url));
+    expect(res.status).toBe(200);
+    expect(res.headers['x-final']).toBe('yes');
+    expect(res.headers.link).toBeUndefined();
+    expect(decodeJson(res, new Redactor())).toEqual({ ok: true });
+  });
+});

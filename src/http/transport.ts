@@ -1,5 +1,4 @@
-import type { Readable } from 'node:stream';
-import { type Dispatcher, request } from 'undici';
+import type { Dispatcher } from 'undici';
 import {
   ClientError,
   ConfigError,
@@ -31,7 +30,7 @@ const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'
 const DEFAULT_DEADLINE = 300_000;
 
 /**
- * The innermost handler: one undici `request()`, body buffered under the size limit and decoded
+ * The innermost handler: one undici `dispatch()`, body buffered under the size limit and decoded
  * (gzip, deflate, br). Uses undici's own header/body timers and one sweeping interval for the
  * deadline rather than an AbortSignal per request, which would cost a timer allocation on every
  * call (see bench/http-overhead).
@@ -51,98 +50,186 @@ export function createTransport(options: TransportOptions): Handler {
   const headersTimeout = Math.min(timeout, deadline);
   return async (req: HttpRequest) => {
     const where = () => `${req.method} ${redactor.url(req.url)}`;
+    const error = (status: number) => ({ method: req.method, url: redactor.url(req.url), status });
     const started = Date.now();
-    let res: Dispatcher.ResponseData;
+    // Set once the status arrived: a later failure is a gap in the body, not the wait for headers.
+    let answered = false;
+    let res: Exchanged;
     try {
-      res = await request(req.url, {
-        method: req.method as Dispatcher.HttpMethod,
-        headers:
-          req.headers['accept-encoding'] === undefined
-            ? { ...req.headers, 'accept-encoding': ACCEPT_ENCODING }
-            : req.headers,
-        body: req.body,
-        dispatcher,
-        signal: req.signal,
+      res = await exchange(dispatcher, req, {
         headersTimeout,
         bodyTimeout: timeout,
+        limit: maxResponseSize,
+        watch: (stop, status) => {
+          answered = true;
+          return sweeper.watch(
+            // From sending the request: the headers' wait counts against the deadline too.
+            started,
+            stop,
+            () =>
+              new TimeoutError(
+                `response not complete within the ${formatDuration(deadline)} deadline (${where()})`,
+                error(status),
+              ),
+          );
+        },
+        overflow: (status) => tooLarge(req, where(), status, maxResponseSize, redactor),
       });
-    } catch (error) {
-      throw transportError(error, req, where(), headersTimeout, redactor);
-    }
-
-    const declared = Number(res.headers['content-length']);
-    if (declared > maxResponseSize) {
-      res.body.destroy();
-      throw tooLarge(req, where(), res.statusCode, maxResponseSize, redactor);
-    }
-    let body: Uint8Array;
-    const unwatch = sweeper.watch(
-      started,
-      res.body,
-      () =>
-        new TimeoutError(
-          `response not complete within the ${formatDuration(deadline)} deadline (${where()})`,
-          {
-            method: req.method,
-            url: redactor.url(req.url),
-            status: res.statusCode,
-          },
-        ),
-    );
-    try {
-      body = await readBody(res.body, maxResponseSize, () =>
-        tooLarge(req, where(), res.statusCode, maxResponseSize, redactor),
-      );
-    } catch (error) {
-      if (isInletError(error)) throw error;
-      throw transportError(error, req, where(), timeout, redactor);
-    } finally {
-      unwatch();
+    } catch (cause) {
+      if (isInletError(cause)) throw cause;
+      throw transportError(cause, req, where(), answered ? timeout : headersTimeout, redactor);
     }
 
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(res.headers)) {
       if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
     }
+    let body: Uint8Array = res.body;
     const encoding = headers['content-encoding'];
     if (encoding !== undefined && body.length > 0) {
       body = await decoded(body, encoding, maxResponseSize, (failure) =>
         failure.tooLarge
-          ? tooLarge(req, where(), res.statusCode, maxResponseSize, redactor, 'decoded ')
-          : new ResponseError(`${failure.message} (${where()})`, {
-              method: req.method,
-              url: redactor.url(req.url),
-              status: res.statusCode,
-            }),
+          ? tooLarge(req, where(), res.status, maxResponseSize, redactor, 'decoded ')
+          : new ResponseError(`${failure.message} (${where()})`, error(res.status)),
       );
       // The body is now what the headers would describe without the coding (as fetch() gives it).
       delete headers['content-encoding'];
       delete headers['content-length'];
     }
-    return { status: res.statusCode, headers, body, request: req };
+    return { status: res.status, headers, body, request: req };
   };
 }
 
+type ResponseHeaders = Record<string, string | string[] | undefined>;
+
+interface Exchanged {
+  status: number;
+  headers: ResponseHeaders;
+  body: Buffer;
+}
+
+interface ExchangeOptions {
+  headersTimeout: number;
+  bodyTimeout: number;
+  /** Largest body accepted, checked against content-length and while the body arrives. */
+  limit: number;
+  /** Starts the deadline once the status is known; returns what cancels it. */
+  watch(stop: (error: Error) => void, status: number): () => void;
+  overflow(status: number): Error;
+}
+
 /**
- * Collect a body, failing as soon as it passes `limit`. Plain stream events rather than
- * `for await`, whose async-iterator machinery costs ~5% per request (bench/http-overhead).
+ * One request through `dispatcher.dispatch()` with a handler that collects the body. undici's
+ * `request()` builds a Readable and a body mixin per response; skipping them saves CPU on every
+ * call (bench/http-overhead).
  */
-function readBody(stream: Readable, limit: number, overflow: () => Error): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    stream.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        stream.destroy();
-        reject(overflow());
-        return;
-      }
-      chunks.push(chunk);
-    });
-    stream.once('error', reject);
-    stream.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
+function exchange(dispatcher: Dispatcher, req: HttpRequest, options: ExchangeOptions): Promise<Exchanged> {
+  const { signal } = req;
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  return new Promise<Exchanged>((resolve, reject) => {
+    const collector = new BodyCollector(options, resolve, reject, signal);
+    const { url } = req;
+    try {
+      dispatcher.dispatch(
+        {
+          origin: url.origin,
+          path: `${url.pathname}${url.search}`,
+          method: req.method as Dispatcher.HttpMethod,
+          headers:
+            req.headers['accept-encoding'] === undefined
+              ? { ...req.headers, 'accept-encoding': ACCEPT_ENCODING }
+              : req.headers,
+          body: req.body,
+          headersTimeout: options.headersTimeout,
+          bodyTimeout: options.bodyTimeout,
+        },
+        collector,
+      );
+    } catch (error) {
+      // A dispatcher that refuses synchronously (closed, a bad argument), not through onResponseError.
+      collector.fail(error);
+    }
   });
+}
+
+/** undici's handler for one exchange: the body's chunks under the limit, settled once. */
+class BodyCollector implements Dispatcher.DispatchHandler {
+  private controller: Dispatcher.DispatchController | undefined;
+  /** A stop before the request reached a socket (no controller yet): applied when it does. */
+  private aborting: Error | undefined;
+  private settled = false;
+  private status = 0;
+  private headers: ResponseHeaders = {};
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  private unwatch: (() => void) | undefined;
+  private readonly onAbort = () => {
+    const { reason } = this.signal ?? {};
+    this.stop(reason instanceof Error ? reason : new Error('aborted'));
+  };
+
+  constructor(
+    private readonly options: ExchangeOptions,
+    private readonly resolve: (exchanged: Exchanged) => void,
+    private readonly reject: (error: unknown) => void,
+    private readonly signal: AbortSignal | undefined,
+  ) {
+    signal?.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  private finish(): void {
+    this.settled = true;
+    this.unwatch?.();
+    this.signal?.removeEventListener('abort', this.onAbort);
+  }
+
+  fail(error: unknown): void {
+    if (this.settled) return;
+    this.finish();
+    this.reject(error);
+  }
+
+  private readonly stop = (error: Error): void => {
+    if (this.controller) this.controller.abort(error);
+    else this.aborting = error;
+    this.fail(error);
+  };
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.aborting) controller.abort(this.aborting);
+  }
+
+  onResponseStart(_c: Dispatcher.DispatchController, status: number, headers: ResponseHeaders): void {
+    // 1xx informational answers come before the real one (RFC 9110 §15.2).
+    if (status < 200 || this.settled) return;
+    this.status = status;
+    this.headers = headers;
+    if (Number(headers['content-length']) > this.options.limit) this.stop(this.options.overflow(status));
+    else this.unwatch = this.options.watch(this.stop, status);
+  }
+
+  onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.settled) return;
+    this.size += chunk.length;
+    if (this.size > this.options.limit) this.stop(this.options.overflow(this.status));
+    else this.chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    if (this.settled) return;
+    this.finish();
+    const { chunks, size } = this;
+    this.resolve({
+      status: this.status,
+      headers: this.headers,
+      body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size),
+    });
+  }
+
+  onResponseError(_c: Dispatcher.DispatchController, error: Error): void {
+    this.fail(error);
+  }
 }
 
 /** decodeBody, with a DecodeFailure turned into the caller's error. */
