@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
-import { Agent } from 'undici';
+import { Agent, interceptors } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isInletError } from '../errors/errors.js';
 import { createClient } from './client.js';
@@ -275,5 +275,47 @@ describe('transport: one exchange through the dispatcher', () => {
     expect(res.headers['x-final']).toBe('yes');
     expect(res.headers.link).toBeUndefined();
     expect(decodeJson(res, new Redactor())).toEqual({ ok: true });
+  });
+});
+
+describe('transport: a stopped exchange stays stopped', () => {
+  it("an abort while a dispatcher's retry interceptor waits sends no further attempt", async () => {
+    const seen: string[] = [];
+    const url = await serve((req, res) => {
+      seen.push(req.url ?? '');
+      if (seen.length === 1) {
+        res.writeHead(503, { 'retry-after': '1' });
+        res.end('busy');
+      } else res.end('[]');
+    });
+    // A user's dispatcher (ClientOptions.dispatcher) may retry on its own: each attempt starts anew.
+    const dispatcher = new Agent().compose(
+      interceptors.retry({ maxRetries: 1, minTimeout: 300, maxTimeout: 300 }),
+    );
+    open.push(() => dispatcher.close());
+    const controller = new AbortController();
+    const pending = transport({ dispatcher })({ ...get(url), signal: controller.signal });
+    while (seen.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    controller.abort(new Error('the caller gave up'));
+    expect((await failure(pending)).message).toBe('the caller gave up');
+    // Past the interceptor's 1 s wait (retry-after): the attempt it would start must not arrive.
+    await new Promise((resolve) => setTimeout(resolve, 1300));
+    expect(seen).toEqual(['/']);
+  });
+
+  it('a signal aborted with no Error as its reason rejects with undici’s RequestAbortedError', async () => {
+    const url = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('[');
+    });
+    const send = transport();
+    const before = new AbortController();
+    before.abort(null);
+    const early = await failure(send({ ...get(url), signal: before.signal }));
+    expect((early as { code?: string }).code).toBe('UND_ERR_ABORTED');
+    const during = new AbortController();
+    const pending = send({ ...get(url), signal: during.signal });
+    setTimeout(() => during.abort(null), 50);
+    expect((await failure(pending)).code).toBe('UND_ERR_ABORTED');
   });
 });

@@ -1,4 +1,4 @@
-import type { Dispatcher } from 'undici';
+import { type Dispatcher, errors } from 'undici';
 import {
   ClientError,
   ConfigError,
@@ -125,7 +125,7 @@ interface ExchangeOptions {
  */
 function exchange(dispatcher: Dispatcher, req: HttpRequest, options: ExchangeOptions): Promise<Exchanged> {
   const { signal } = req;
-  if (signal?.aborted) return Promise.reject(signal.reason);
+  if (signal?.aborted) return Promise.reject(signal.reason ?? new errors.RequestAbortedError());
   return new Promise<Exchanged>((resolve, reject) => {
     const collector = new BodyCollector(options, resolve, reject, signal);
     const { url } = req;
@@ -155,7 +155,7 @@ function exchange(dispatcher: Dispatcher, req: HttpRequest, options: ExchangeOpt
 /** undici's handler for one exchange: the body's chunks under the limit, settled once. */
 class BodyCollector implements Dispatcher.DispatchHandler {
   private controller: Dispatcher.DispatchController | undefined;
-  /** A stop before the request reached a socket (no controller yet): applied when it does. */
+  /** Why the exchange was stopped: applied to any attempt that starts later (queued, retried, redirected). */
   private aborting: Error | undefined;
   private settled = false;
   private status = 0;
@@ -165,7 +165,8 @@ class BodyCollector implements Dispatcher.DispatchHandler {
   private unwatch: (() => void) | undefined;
   private readonly onAbort = () => {
     const { reason } = this.signal ?? {};
-    this.stop(reason instanceof Error ? reason : new Error('aborted'));
+    // As undici's request() did: a reason that is no Error (abort(null)) is its RequestAbortedError.
+    this.stop(reason instanceof Error ? reason : new errors.RequestAbortedError());
   };
 
   constructor(
@@ -189,9 +190,11 @@ class BodyCollector implements Dispatcher.DispatchHandler {
     this.reject(error);
   }
 
+  // Kept for every later start too: a compose()d retry or redirect interceptor begins each attempt
+  // with a new onRequestStart, and an attempt after the caller gave up must not reach the server.
   private readonly stop = (error: Error): void => {
-    if (this.controller) this.controller.abort(error);
-    else this.aborting = error;
+    this.aborting = error;
+    this.controller?.abort(error);
     this.fail(error);
   };
 
