@@ -46,17 +46,7 @@ describe.skipIf(redisUnavailable() ?? postgresUnavailable())('a worker serving m
     });
     // The coordinator closes its own pools, so a catalog's connections here are the worker's. The
     // admin connection is on a database of its own.
-    const own = await startPostgres();
-    databases.push(own);
-    const admin = new pg.Client({ connectionString: own.url });
-    await admin.connect();
-    const connections = async (name: string) => {
-      const { rows } = await admin.query<{ n: number }>(
-        'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1',
-        [name],
-      );
-      return rows[0]?.n ?? 0;
-    };
+    const { connections, connectionsLeft, end } = await watchConnections(databases);
     try {
       // 8 runs, each on a catalog of its own: the worker keeps its last 4 runs open, and so their
       // catalogs. Each run from the 5th on lets go of the run 4 before it, whose pool is closed then;
@@ -70,32 +60,17 @@ describe.skipIf(redisUnavailable() ?? postgresUnavailable())('a worker serving m
         expect(summary.status).toBe('succeeded');
         expect(await connections(names[i]!)).toBeGreaterThan(0);
         if (i < 4) continue;
-        // Backends leave pg_stat_activity a moment after their client closed.
-        let left = await connections(names[i - 4]!);
-        for (let t = 0; t < 40 && left > 0; t++) {
-          await new Promise((resolve) => setTimeout(resolve, 50));
-          left = await connections(names[i - 4]!);
-        }
+        const left = await connectionsLeft(names[i - 4]!);
         expect(left, `connections to catalog ${i - 4} after run ${i}`).toBe(0);
       }
     } finally {
-      await admin.end();
+      await end();
       await worker.close();
     }
   }, 60_000);
 
   it('gives back a catalog whose run then fails to open, so its pool is closed like any idle one', async () => {
-    const own = await startPostgres();
-    databases.push(own);
-    const admin = new pg.Client({ connectionString: own.url });
-    await admin.connect();
-    const connections = async (name: string) => {
-      const { rows } = await admin.query<{ n: number }>(
-        'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1',
-        [name],
-      );
-      return rows[0]?.n ?? 0;
-    };
+    const { connectionsLeft, end } = await watchConnections(databases);
     const specs = new Redis(queue);
     const bad = await startPostgres();
     databases.push(bad);
@@ -133,16 +108,40 @@ describe.skipIf(redisUnavailable() ?? postgresUnavailable())('a worker serving m
         const summary = await syncQueued(GITHUB, { set: sim.settings, db: db.url, queue });
         expect(summary.status).toBe('succeeded');
       }
-      let left = await connections(badName);
-      for (let t = 0; t < 40 && left > 0; t++) {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        left = await connections(badName);
-      }
+      const left = await connectionsLeft(badName);
       expect(left, 'connections to the catalog of the run that failed to open').toBe(0);
     } finally {
       specs.disconnect();
-      await admin.end();
+      await end();
       await worker?.close();
     }
   }, 60_000);
 });
+
+/**
+ * Connections per database, read from an admin connection on a database of its own (pushed to
+ * `databases` for cleanup). `connectionsLeft` waits up to 2 s for the count to reach 0: backends
+ * leave pg_stat_activity a moment after their client closed.
+ */
+async function watchConnections(databases: TestPostgres[]) {
+  const own = await startPostgres();
+  databases.push(own);
+  const admin = new pg.Client({ connectionString: own.url });
+  await admin.connect();
+  const connections = async (name: string) => {
+    const { rows } = await admin.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1',
+      [name],
+    );
+    return rows[0]?.n ?? 0;
+  };
+  const connectionsLeft = async (name: string) => {
+    let left = await connections(name);
+    for (let t = 0; t < 40 && left > 0; t++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      left = await connections(name);
+    }
+    return left;
+  };
+  return { connections, connectionsLeft, end: () => admin.end() };
+}
